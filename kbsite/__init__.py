@@ -1,0 +1,74 @@
+"""kbsite: the knowledge base and phrasing-script site for e-commerce customer service."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from kbsite import config, db
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config → database → extensions → blueprints → CLI and error handlers."""
+    home = config.instance_path()
+    app = Flask(__name__, instance_path=str(home), instance_relative_config=True)
+    app.config.from_mapping(config.defaults(home))
+    app.config.from_prefixed_env("KBSITE")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_search(app)
+
+    from kbsite import web
+
+    web.init_app(app)
+    return app
+
+
+def _instance_secret(home: Path) -> str:
+    """A per-instance random secret, created once (never a default in code)."""
+    path = home / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind login, CSRF and rate limiting."""
+    from kbsite.auth.access import load_user
+    from kbsite.extensions import csrf, limiter, login_manager
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import blueprints inside the factory: no import-time app, no cycles."""
+    from kbsite import api, auth
+    from kbsite.content import views as content_views
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(content_views.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+
+
+def register_search(app: Flask) -> None:
+    """Attach the search index, kept in step with the database (see search/sync.py)."""
+    from kbsite.search import sync
+
+    sync.init_app(app)

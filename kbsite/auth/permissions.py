@@ -1,0 +1,49 @@
+"""The one place that decides who may do what.
+
+Every route declares the permission it needs with :func:`require` (or is
+marked :func:`public`); a test walks ``app.url_map`` to make sure none is missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+AGENT = frozenset({"read", "search", "copy", "train"})
+TRAINER = AGENT | {"view_drafts", "author", "review", "insights", "manage_training"}
+ADMIN = TRAINER | {"approve_own", "admin_users", "audit"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"agent": AGENT, "trainer": TRAINER, "admin": ADMIN}
+ROLE_LABELS = {"agent": "客服", "trainer": "培训师", "admin": "管理员"}
+
+
+def can(user: Any, permission: str) -> bool:
+    """True if ``user`` (possibly anonymous) holds ``permission``."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def require(permission: str) -> Callable:
+    """Decorate a view: the signed-in user (or API token's user) must hold ``permission``."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from kbsite.auth.access import current_actor, deny
+
+            if not can(current_actor(), permission):
+                return deny(permission)
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to anonymous visitors (login page, health check)."""
+    view.required_permission = None  # type: ignore[attr-defined]
+    return view

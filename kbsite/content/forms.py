@@ -1,0 +1,72 @@
+"""Turns the editor's form fields into a :class:`Draft` (and back)."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from kbsite import files
+from kbsite.content.service import Draft
+from kbsite.errors import Invalid
+
+SUMMARY_TYPES = ("faq", "policy", "case")
+CHANNELS = ("电话", "邮件")
+# Keys edited as YAML for structured types (quizzes, courses, lexicon, synonyms, dictionary).
+STRUCTURED_TYPES = ("quiz", "course", "lexicon", "synonyms", "dictionary")
+_TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def split_tags(raw: str) -> list[str]:
+    """Tags typed as '退款, 运费 、快递' → unique list in order."""
+    seen: dict[str, None] = {}
+    for tag in _TAG_SPLIT.split(raw or ""):
+        if tag:
+            seen.setdefault(tag, None)
+    return list(seen)
+
+
+def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
+    """Read the editor fields for an item of ``type_``."""
+    meta: dict = {k: v for k, v in (old_meta or {}).items() if k == "folder"}
+    body = form.get("body", "").replace("\r\n", "\n")
+    if type_ in SUMMARY_TYPES and form.get("summary", "").strip():
+        meta["summary"] = form["summary"].strip()
+    if type_ == "policy" and form.get("effective_from", "").strip():
+        meta["effective_from"] = form["effective_from"].strip()
+    if type_ == "template":
+        from kbsite.phrasing.placeholders import find_placeholders
+
+        variants = {ch: form.get(f"variant_{ch}", "").replace("\r\n", "\n").strip() for ch in CHANNELS}
+        variants = {k: v for k, v in variants.items() if v}
+        if variants:
+            meta["variants"] = variants
+        names = find_placeholders("\n".join([body, *variants.values()]))
+        if names:
+            meta["placeholders"] = names
+    if type_ in STRUCTURED_TYPES:
+        meta.update(_structured(form.get("structured", "")))
+    return Draft(form.get("title", "").strip(), form.get("category", "").strip(),
+                 split_tags(form.get("tags", "")), body, meta)
+
+
+def _structured(text: str) -> dict:
+    """Parse the YAML block of structured keys with the importer's safe loader rules."""
+    if not text.strip():
+        return {}
+    try:
+        data = files.load_front_matter(text)
+    except files.FileError as exc:
+        raise Invalid(f"结构化字段（YAML）有误：{exc.message}") from exc
+    if not isinstance(data, dict):
+        raise Invalid("结构化字段必须是键值对（YAML 映射）")
+    return data
+
+
+def structured_text(meta: dict) -> str:
+    """The structured keys of ``meta`` as YAML for the editor."""
+    keys = {k: v for k, v in meta.items() if k not in ("summary", "effective_from", "variants",
+                                                         "placeholders", "folder")}
+    if not keys:
+        return ""
+    return yaml.safe_dump(keys, allow_unicode=True, sort_keys=False, width=1000)

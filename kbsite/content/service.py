@@ -1,0 +1,339 @@
+"""Saving, reverting, reviewing and reading items; no HTTP here.
+
+Every write runs in one short ``write_session`` transaction that locks the
+item, compares the editor's base revision with the newest one (a stale base is
+a :class:`Conflict`, never a silent overwrite) and appends a revision. A save
+that changes nothing adds nothing. After the commit the search index is told.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kbsite import audit, files, markdown
+from kbsite.auth.models import User
+from kbsite.auth.permissions import can
+from kbsite.content.models import Item, Revision
+from kbsite.db import session, utcnow, write_session
+from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+@dataclass
+class Draft:
+    """What an editor (or an import) proposes as an item's next content."""
+
+    title: str
+    category: str
+    tags: list[str] = field(default_factory=list)
+    body: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+def content_hash(draft: Draft) -> str:
+    """A stable hash of the content, so that a no-op save is recognised."""
+    payload = json.dumps(
+        [draft.title, draft.category, draft.tags, draft.body, draft.meta],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def draft_of(rev: Revision) -> Draft:
+    """The content of a revision as a Draft."""
+    return Draft(rev.title, rev.category, list(rev.tags), rev.body, dict(rev.meta))
+
+
+def validate(slug: str, type_: str, draft: Draft, status: str = "published") -> Draft:
+    """Apply the import rules to editor input: one set of rules for files and forms."""
+    data = files.ItemData(
+        slug=slug, type=type_, title=draft.title, category=draft.category, tags=draft.tags,
+        body=draft.body, status=status, meta=draft.meta, owner=None,
+        review_interval_days=None, source=f"{slug}.md",
+    )
+    try:
+        parsed = files.parse_item(files.dump_item(data).encode("utf-8"), f"{slug}.md")
+    except files.FileError as exc:
+        raise Invalid(exc.message) from exc
+    return Draft(parsed.title, parsed.category, parsed.tags, parsed.body, parsed.meta)
+
+
+# ---- reading -------------------------------------------------------------
+
+def get_item(slug: str, sess: Session | None = None) -> Item:
+    """The item with this slug, or NotFound."""
+    item = (sess or session()).scalar(select(Item).where(Item.slug == slug))
+    if item is None:
+        raise NotFound("找不到该条目")
+    return item
+
+
+def get_revision(item: Item, number: int, sess: Session | None = None) -> Revision:
+    """Revision ``number`` of ``item`` (never another item's)."""
+    rev = (sess or session()).scalar(
+        select(Revision).where(Revision.item_id == item.id, Revision.number == number)
+    )
+    if rev is None:
+        raise NotFound("找不到该版本")
+    return rev
+
+
+def revisions(item: Item) -> list[Revision]:
+    """All revisions of an item, newest first."""
+    return list(
+        session().scalars(
+            select(Revision).where(Revision.item_id == item.id).order_by(Revision.number.desc())
+        )
+    )
+
+
+def in_force(item: Item, on: date, sess: Session | None = None) -> Revision | None:
+    """The approved revision of a policy in force on ``on`` (latest effective date ≤ on)."""
+    return (sess or session()).scalar(
+        select(Revision)
+        .where(
+            Revision.item_id == item.id,
+            Revision.published_at.is_not(None),
+            Revision.effective_from <= on.isoformat(),
+        )
+        .order_by(Revision.effective_from.desc(), Revision.number.desc())
+        .limit(1)
+    )
+
+
+def agent_revision(item: Item, on: date | None = None, sess: Session | None = None) -> Revision | None:
+    """What agents see: the published revision; for policies the one in force today."""
+    if item.type == "policy" and item.published is not None:
+        return in_force(item, on or date.today(), sess) or item.published
+    return item.published
+
+
+def visible_revision(item: Item, user: User, *, prefer_draft: bool = True) -> Revision:
+    """The revision this user should read: trainers see the newest draft, agents the published one."""
+    if prefer_draft and can(user, "view_drafts") and item.latest is not None:
+        return item.latest
+    rev = agent_revision(item)
+    if rev is None:
+        raise NotFound("找不到该条目")
+    return rev
+
+
+# ---- writing -------------------------------------------------------------
+
+def _render(draft: Draft) -> str:
+    try:
+        return markdown.render_html(draft.body)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def _lock_item(sess: Session, slug: str) -> Item:
+    item = sess.scalar(select(Item).where(Item.slug == slug).with_for_update())
+    if item is None:
+        raise NotFound("找不到该条目")
+    return item
+
+
+def _append(sess: Session, item: Item, draft: Draft, html: str, author: User | None,
+            message: str, state: str) -> Revision:
+    number = (item.latest.number + 1) if item.latest else 1
+    rev = Revision(
+        item_id=item.id, number=number, author_id=author.id if author else None,
+        message=message.strip()[:500], title=draft.title, category=draft.category,
+        tags=draft.tags, body=draft.body, meta=draft.meta, html=html,
+        renderer_version=markdown.RENDERER_VERSION, content_hash=content_hash(draft),
+        state=state, effective_from=draft.meta.get("effective_from"),
+    )
+    sess.add(rev)
+    sess.flush()
+    item.latest_revision_id = rev.id
+    if state == "published":
+        _publish(item, rev, author)
+    return rev
+
+
+def _publish(item: Item, rev: Revision, reviewer: User | None) -> None:
+    rev.state = "published"
+    rev.published_at = utcnow()
+    rev.reviewer_id = reviewer.id if reviewer else None
+    item.published_revision_id = rev.id
+
+
+def create_item(slug: str, type_: str, draft: Draft, author: User, message: str = "",
+                submit: bool = False) -> Revision:
+    """Create an item with its first revision (a draft, or pending review when ``submit``)."""
+    if type_ not in files.ALL_TYPES:
+        raise Invalid("未知的条目类型")
+    draft = validate(slug, type_, draft)
+    html = _render(draft)
+    try:
+        with write_session() as sess:
+            item = Item(slug=slug, type=type_, owner_id=author.id,
+                        review_interval_days=files.DEFAULT_REVIEW_DAYS.get(type_, 90))
+            sess.add(item)
+            sess.flush()
+            rev = _append(sess, item, draft, html, author, message or "新建", "pending" if submit else "draft")
+            audit.record(sess, author, "item.create", f"item:{slug}", number=rev.number)
+    except IntegrityError as exc:
+        raise Conflict("该标识（slug）已被使用，请换一个") from exc
+    _changed([slug])
+    return rev
+
+
+def save_revision(slug: str, draft: Draft, base_number: int | None, author: User,
+                  message: str = "", submit: bool = False) -> Revision | None:
+    """Append a revision if ``base_number`` is still the newest; None when nothing changed."""
+    item0 = get_item(slug)
+    draft = validate(slug, item0.type, draft)
+    html = _render(draft)
+    with write_session() as sess:
+        item = _lock_item(sess, slug)
+        latest = item.latest
+        if latest is not None and base_number != latest.number:
+            raise Conflict("该条目已被他人修改，您的修改尚未保存", current=latest.number,
+                           base=base_number, draft=draft)
+        if latest is not None and latest.content_hash == content_hash(draft):
+            if submit and latest.state in ("draft", "rejected"):
+                latest.state = "pending"
+                audit.record(sess, author, "item.submit", f"item:{slug}", number=latest.number)
+                return latest
+            return None
+        rev = _append(sess, item, draft, html, author, message, "pending" if submit else "draft")
+        audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message)
+    _changed([slug])
+    return rev
+
+
+def revert(slug: str, number: int, base_number: int | None, author: User) -> Revision | None:
+    """Save the content of revision ``number`` as a new revision."""
+    item = get_item(slug)
+    old = get_revision(item, number)
+    return save_revision(slug, draft_of(old), base_number, author, f"恢复到第 {number} 版")
+
+
+def submit_for_review(slug: str, number: int, user: User) -> Revision:
+    """Move a draft to the review queue."""
+    with write_session() as sess:
+        item = _lock_item(sess, slug)
+        rev = get_revision(item, number, sess)
+        if rev.state not in ("draft", "rejected"):
+            raise Invalid("只有草稿可以提交审核")
+        rev.state = "pending"
+        audit.record(sess, user, "item.submit", f"item:{slug}", number=number)
+        return rev
+
+
+def approve(slug: str, number: int, reviewer: User, comment: str = "") -> Revision:
+    """Publish a revision; a trainer cannot approve their own change, an admin can."""
+    with write_session() as sess:
+        item = _lock_item(sess, slug)
+        rev = get_revision(item, number, sess)
+        if not can(reviewer, "review"):
+            raise Forbidden("您没有审核权限")
+        if rev.author_id == reviewer.id and not can(reviewer, "approve_own"):
+            raise Forbidden("不能审核自己提交的修改，请由其他培训师审核")
+        if rev.state not in ("pending", "draft"):
+            raise Invalid("该版本不在待审核状态")
+        if item.published is not None and item.published.number > rev.number:
+            raise Conflict("已有更新的版本发布，该版本不能再发布")
+        _publish(item, rev, reviewer)
+        rev.review_comment = comment[:1000]
+        audit.record(sess, reviewer, "item.approve", f"item:{slug}", number=number, comment=comment)
+    _changed([slug])
+    return rev
+
+
+def reject(slug: str, number: int, reviewer: User, comment: str) -> Revision:
+    """Send a pending revision back to its author with a comment."""
+    if not comment.strip():
+        raise Invalid("退回时请写明原因")
+    with write_session() as sess:
+        item = _lock_item(sess, slug)
+        rev = get_revision(item, number, sess)
+        if rev.state != "pending":
+            raise Invalid("该版本不在待审核状态")
+        rev.state = "rejected"
+        rev.reviewer_id = reviewer.id
+        rev.review_comment = comment[:1000]
+        audit.record(sess, reviewer, "item.reject", f"item:{slug}", number=number, comment=comment)
+    return rev
+
+
+# ---- files ----------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> ImportReport:
+    """Apply parsed files all-or-nothing; an unchanged file makes no revision."""
+    items = list(items)
+    prepared = [(it, Draft(it.title, it.category, it.tags, it.body, it.meta)) for it in items]
+    rendered = {it.slug: _render(d) for it, d in prepared}
+    users = {u.username: u for u in session().scalars(select(User))}
+    report = ImportReport()
+    with write_session() as sess:
+        existing = {i.slug: i for i in sess.scalars(select(Item))}
+        for it, draft in prepared:
+            item = existing.get(it.slug)
+            owner = users.get(it.owner) if it.owner else None
+            if item is None:
+                item = Item(slug=it.slug, type=it.type, owner_id=owner.id if owner else None,
+                            review_interval_days=it.review_interval_days
+                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90),
+                            verified_at=utcnow())
+                sess.add(item)
+                sess.flush()
+                report.created.append(it.slug)
+            else:
+                if item.type != it.type:
+                    raise Invalid(f"{it.source}: 条目 {it.slug} 已存在且类型为 {item.type}，不能改为 {it.type}")
+                compare = item.published if it.status == "published" else item.latest
+                if compare is not None and compare.content_hash == content_hash(draft):
+                    report.unchanged.append(it.slug)
+                    continue
+                report.updated.append(it.slug)
+            state = "published" if it.status == "published" else "draft"
+            _append(sess, item, draft, rendered[it.slug], actor, f"导入 {it.source}", state)
+        audit.record(sess, actor, "library.import", "library",
+                     created=len(report.created), updated=len(report.updated))
+    _changed(report.created + report.updated)
+    return report
+
+
+def export_items() -> list[files.ItemData]:
+    """Every item as file data: its published revision, else its newest draft."""
+    out = []
+    for item in session().scalars(select(Item).order_by(Item.type, Item.slug)):
+        rev = item.published or item.latest
+        if rev is None:
+            continue
+        out.append(files.ItemData(
+            slug=item.slug, type=item.type, title=rev.title, category=rev.category,
+            tags=list(rev.tags), body=rev.body,
+            status="published" if rev.state == "published" else "draft",
+            meta=dict(rev.meta), owner=item.owner.username if item.owner else None,
+            review_interval_days=item.review_interval_days, source=item.slug,
+        ))
+    return out
+
+
+def _changed(slugs: list[str]) -> None:
+    """Tell the search index (if the app has one) that these items changed; before responding."""
+    hook = current_app.extensions.get("kbsite.on_items_changed")
+    if hook and slugs:
+        hook(slugs)

@@ -1,0 +1,234 @@
+"""Pages to browse, read, edit and compare items. Views parse → call a service → render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kbsite import files, markdown
+from kbsite.audit import AuditEvent
+from kbsite.auth.permissions import can, require
+from kbsite.content import diff, forms, service
+from kbsite.content.models import Item, Revision
+from kbsite.db import session
+from kbsite.errors import Conflict, Invalid
+
+bp = Blueprint("content", __name__)
+
+
+def _agent_items(types=files.KINDS) -> list[tuple[Item, Revision]]:
+    """Items with the revision the current user reads, for listings."""
+    rows = session().scalars(
+        select(Item).where(Item.type.in_(types))
+        .options(selectinload(Item.latest), selectinload(Item.published))
+    )
+    out = []
+    for item in rows:
+        rev = item.latest if can(current_user, "view_drafts") else service.agent_revision(item)
+        if rev is not None:
+            out.append((item, rev))
+    return out
+
+
+@bp.get("/")
+@require("read")
+def home():
+    """Search box first; then counts, recent changes and (for trainers) pending work."""
+    items = _agent_items()
+    counts = {t: sum(1 for i, _ in items if i.type == t) for t in files.KINDS}
+    recent = sorted(items, key=lambda p: p[1].created_at, reverse=True)[:10]
+    pending = [(i, r) for i, r in items if r.state == "pending"] if can(current_user, "review") else []
+    return render_template("content/home.html", counts=counts, recent=recent, pending=pending)
+
+
+@bp.get("/browse")
+@require("read")
+def browse():
+    """Items filtered by kind, category prefix and tag, with counts to refine by."""
+    kind, category, tag = request.args.get("type"), request.args.get("category", ""), request.args.get("tag")
+    items = _agent_items()
+    shown = [(i, r) for i, r in items
+             if (not kind or i.type == kind)
+             and (not category or r.category == category or r.category.startswith(category + "/"))
+             and (not tag or tag in r.tags)]
+    categories: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    for _, r in shown:
+        categories[r.category] = categories.get(r.category, 0) + 1
+        for t in r.tags:
+            tags[t] = tags.get(t, 0) + 1
+    shown.sort(key=lambda p: (p[1].category, p[1].title))
+    return render_template("content/browse.html", items=shown, kind=kind, category=category, tag=tag,
+                           categories=sorted(categories.items()),
+                           tags=sorted(tags.items(), key=lambda kv: -kv[1])[:40])
+
+
+def _related(item: Item, rev: Revision, limit: int = 6) -> list[tuple[Item, Revision]]:
+    scored = []
+    for other, orev in _agent_items():
+        if other.id == item.id:
+            continue
+        score = len(set(rev.tags) & set(orev.tags)) * 2 + (orev.category == rev.category)
+        if score:
+            scored.append((score, other, orev))
+    scored.sort(key=lambda s: -s[0])
+    return [(o, r) for _, o, r in scored[:limit]]
+
+
+@bp.get("/items/<slug>")
+@require("read")
+def view_item(slug: str):
+    """Answer first: the pasteable summary, then the detail, then related entries."""
+    item = service.get_item(slug)
+    on = request.args.get("on")
+    if on and item.type == "policy":
+        try:
+            rev = service.in_force(item, date.fromisoformat(on))
+        except ValueError:
+            raise Invalid("日期格式应为 YYYY-MM-DD") from None
+        if rev is None:
+            flash(f"{on} 时该政策尚未生效", "info")
+            rev = service.agent_revision(item)
+    else:
+        rev = service.visible_revision(item, current_user)
+    if rev is None:
+        abort(404)
+    published = service.agent_revision(item)
+    return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
+                           related=_related(item, rev))
+
+
+@bp.get("/items/<slug>/rev/<int:number>")
+@require("view_drafts")
+def view_revision(slug: str, number: int):
+    """An old revision, read-only."""
+    item = service.get_item(slug)
+    rev = service.get_revision(item, number)
+    return render_template("content/item.html", item=item, rev=rev, published=item.published,
+                           on=None, related=[], old=True)
+
+
+def _editor(item: Item | None, type_: str, draft: service.Draft, base: int | None, message: str = "",
+            status: int = 200, conflict=None):
+    return render_template("content/edit.html", item=item, type=type_, draft=draft, base=base,
+                           message=message, structured=forms.structured_text(draft.meta),
+                           conflict=conflict, channels=forms.CHANNELS), status
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@require("author")
+def new_item():
+    """Create an item; its first revision is a draft until reviewed."""
+    type_ = request.values.get("type", "faq")
+    if type_ not in files.ALL_TYPES:
+        raise Invalid("未知的条目类型")
+    if request.method == "GET":
+        return _editor(None, type_, service.Draft(request.args.get("title", ""), ""), None)
+    draft = forms.draft_from_form(type_, request.form)
+    slug = request.form.get("slug", "").strip()
+    try:
+        service.create_item(slug, type_, draft, current_user, request.form.get("message", ""),
+                            submit="submit" in request.form)
+    except (Invalid, Conflict) as exc:
+        flash(exc.message, "error")
+        return _editor(None, type_, draft, None, request.form.get("message", ""), status=exc.status)
+    flash("已保存为草稿" if "submit" not in request.form else "已提交审核", "success")
+    return redirect(url_for("content.view_item", slug=slug))
+
+
+@bp.route("/items/<slug>/edit", methods=["GET", "POST"])
+@require("author")
+def edit_item(slug: str):
+    """Edit from a base revision; a stale base shows both versions instead of overwriting."""
+    item = service.get_item(slug)
+    latest = item.latest
+    if request.method == "GET":
+        return _editor(item, item.type, service.draft_of(latest), latest.number)
+    draft = forms.draft_from_form(item.type, request.form, latest.meta)
+    base = request.form.get("base", type=int)
+    message = request.form.get("message", "")
+    try:
+        rev = service.save_revision(slug, draft, base, current_user, message, submit="submit" in request.form)
+    except Conflict as exc:
+        current = service.get_revision(service.get_item(slug), exc.details["current"])
+        rows = diff.side_by_side(diff.revision_text(current), diff.revision_text(_as_revision(draft)))
+        return _editor(item, item.type, draft, base, message, status=409,
+                       conflict={"current": current, "rows": rows})
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return _editor(item, item.type, draft, base, message, status=400)
+    flash("没有改动，未生成新版本" if rev is None else f"已保存第 {rev.number} 版", "success")
+    return redirect(url_for("content.view_item", slug=slug))
+
+
+def _as_revision(draft: service.Draft) -> Revision:
+    return Revision(title=draft.title, category=draft.category, tags=draft.tags, body=draft.body, meta=draft.meta)
+
+
+@bp.post("/preview")
+@require("author")
+def preview():
+    """Live preview: the same sanitising renderer as saved content."""
+    try:
+        html = markdown.render_html(request.form.get("body", ""))
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(html=html)
+
+
+@bp.get("/items/<slug>/history")
+@require("view_drafts")
+def history(slug: str):
+    """Every revision with its author, message and review state, plus the audit trail."""
+    item = service.get_item(slug)
+    events = session().scalars(
+        select(AuditEvent).where(AuditEvent.target == f"item:{slug}").order_by(AuditEvent.at.desc())
+    ).all()
+    return render_template("content/history.html", item=item, revisions=service.revisions(item),
+                           events=events)
+
+
+@bp.get("/items/<slug>/diff")
+@require("view_drafts")
+def compare(slug: str):
+    """Side-by-side, character-level diff of revisions ``a`` and ``b``."""
+    item = service.get_item(slug)
+    b = request.args.get("b", type=int) or item.latest.number
+    a = request.args.get("a", type=int) or max(1, b - 1)
+    ra, rb = service.get_revision(item, a), service.get_revision(item, b)
+    rows = diff.side_by_side(diff.revision_text(ra), diff.revision_text(rb))
+    return render_template("content/diff.html", item=item, a=ra, b=rb, rows=rows,
+                           numbers=[r.number for r in service.revisions(item)])
+
+
+@bp.post("/items/<slug>/revert/<int:number>")
+@require("author")
+def revert(slug: str, number: int):
+    """Restore an old revision's content as a new revision."""
+    rev = service.revert(slug, number, request.form.get("base", type=int), current_user)
+    flash("内容与当前版本相同，无需恢复" if rev is None else f"已恢复为新的第 {rev.number} 版（草稿）", "success")
+    return redirect(url_for("content.history", slug=slug))
+
+
+@bp.post("/items/<slug>/rev/<int:number>/<action>")
+@require("author")
+def review_action(slug: str, number: int, action: str):
+    """Submit a draft for review, or approve / send back a pending revision."""
+    comment = request.form.get("comment", "")
+    if action == "submit":
+        service.submit_for_review(slug, number, current_user)
+        flash("已提交审核", "success")
+    elif action == "approve":
+        service.approve(slug, number, current_user, comment)
+        flash(f"第 {number} 版已发布", "success")
+    elif action == "reject":
+        service.reject(slug, number, current_user, comment)
+        flash(f"第 {number} 版已退回", "info")
+    else:
+        abort(404)
+    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/items/")
+                    else url_for("content.history", slug=slug))

@@ -1,0 +1,11 @@
+"""Imports every model module so that ``Base.metadata`` is complete (migrations, create_all)."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    """Import all model modules; safe to call repeatedly."""
+    import kbsite.audit  # noqa: F401
+    import kbsite.auth.models  # noqa: F401
+    import kbsite.content.models  # noqa: F401
+    import kbsite.search.log  # noqa: F401

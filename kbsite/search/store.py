@@ -1,0 +1,140 @@
+"""The on-disk index: schema, generation directories, the write lock, atomic swaps.
+
+Layout of ``index_dir``::
+
+    current -> gen-000003      symlink, replaced atomically by a rebuild
+    gen-000003/                a Whoosh index plus meta.json (analyzer version)
+    .write.lock                flock held by whoosh writers and swaps
+
+The index is a cache of the database: anything unreadable is recreated
+empty and the caller rebuilds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import Analyzer
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+
+from kbsite.search.analysis import ChineseTokenizer, SplitTokenizer
+
+WRITE_TIMEOUT = 10.0
+_CURRENT = "current"
+_META = "meta.json"
+
+
+class SearchIndexError(RuntimeError):
+    """The index could not be read or written; call ensure_index() and rebuild."""
+
+
+def make_schema(words: tuple[str, ...]) -> Schema:
+    """The index schema; text fields share the Chinese analyzer."""
+    text: Analyzer = ChineseTokenizer(words)
+    exact: Analyzer = SplitTokenizer()
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        slug=ID(stored=True, sortable=True),
+        type=ID(stored=True, sortable=True),
+        status=ID(stored=True, sortable=True),
+        version=NUMERIC(stored=True, bits=64),
+        title=TEXT(analyzer=text, phrase=False, stored=True),
+        tags=TEXT(analyzer=text, phrase=False),
+        category=TEXT(analyzer=text, phrase=False),
+        summary=TEXT(analyzer=text, phrase=False, stored=True),
+        body=TEXT(analyzer=text, phrase=False, stored=True),
+        initials=TEXT(analyzer=exact, phrase=False),
+        tag_key=TEXT(analyzer=exact, phrase=False),
+        category_key=ID(),
+        category_path=ID(stored=True, sortable=True),
+        tags_col=COLUMN(VarBytesColumn()),
+        tag_list=STORED(),
+    )
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path, timeout: float = WRITE_TIMEOUT) -> Iterator[None]:
+    """Hold the cross-process, cross-thread write lock of ``index_dir``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(index_dir / ".write.lock", "a+b") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SearchIndexError(f"index write lock busy for {timeout}s") from None
+                time.sleep(0.01)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The generation directory the ``current`` link points at, if any."""
+    link = index_dir / _CURRENT
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    return index_dir / target
+
+
+def read_meta(gen_dir: Path) -> dict:
+    """Metadata written beside a generation (analyzer version)."""
+    try:
+        return json.loads((gen_dir / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def new_generation(index_dir: Path, schema: Schema, analyzer_version: str) -> Path:
+    """Create an empty Whoosh index in a fresh ``gen-N`` directory (not yet current)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
+    number = max(numbers, default=0) + 1
+    while True:
+        gen_dir = index_dir / f"gen-{number:06d}"
+        try:
+            gen_dir.mkdir()
+            break
+        except FileExistsError:
+            number += 1
+    whoosh_index.create_in(str(gen_dir), schema)
+    (gen_dir / _META).write_text(json.dumps({"analyzer_version": analyzer_version}), "utf-8")
+    return gen_dir
+
+
+def make_current(index_dir: Path, gen_dir: Path) -> None:
+    """Atomically point ``current`` at ``gen_dir``; keep one older generation for readers."""
+    tmp = index_dir / f".current-{os.getpid()}-{time.monotonic_ns()}"
+    os.symlink(gen_dir.name, tmp)
+    os.replace(tmp, index_dir / _CURRENT)
+    _remove_old_generations(index_dir, keep={gen_dir.name})
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir() and p.name not in keep)
+    # The newest previous generation may still be open in another process's searcher.
+    for old in gens[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def open_generation(gen_dir: Path):
+    """Open the Whoosh index of a generation, retrying once for the TOC clean-up race."""
+    try:
+        return whoosh_index.open_dir(str(gen_dir))
+    except FileNotFoundError:
+        time.sleep(0.05)
+        return whoosh_index.open_dir(str(gen_dir))

@@ -1,0 +1,1 @@
+"""Training: courses, quizzes and drills (pure format, grading and scheduling modules)."""

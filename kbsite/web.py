@@ -1,0 +1,84 @@
+"""App-wide web concerns: security headers, error pages, template helpers, CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from kbsite.auth.access import current_actor, wants_json
+from kbsite.auth.permissions import ROLE_LABELS, can
+from kbsite.errors import DomainError
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+)
+
+TYPE_LABELS = {
+    "faq": "常见问题", "policy": "政策", "template": "话术模板", "case": "案例",
+    "lesson": "课程内容", "quiz": "测验", "course": "课程",
+    "lexicon": "禁用语词库", "synonyms": "同义词", "dictionary": "分词词典",
+}
+# The main navigation: (endpoint, label, permission); links to blueprints not registered are skipped.
+NAV_LINKS = [
+    ("content.home", "首页", "read"),
+    ("workspace.search_page", "工作台", "search"),
+    ("content.browse", "浏览", "read"),
+    ("training.my_path", "培训", "train"),
+    ("review.queue", "审核", "review"),
+    ("insights.dashboard", "看板", "insights"),
+    ("admin.users", "管理", "admin_users"),
+]
+STATE_LABELS = {"draft": "草稿", "pending": "待审核", "published": "已发布", "rejected": "已退回"}
+
+
+def init_app(app: Flask) -> None:
+    """Register headers, error handlers, template globals and the CLI."""
+    from kbsite import cli
+
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.globals.update(
+        can=lambda perm: can(current_actor(), perm),
+        nav_links=lambda: [n for n in NAV_LINKS if n[0] in app.view_functions],
+        TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
+    )
+    app.jinja_env.filters["localtime"] = lambda dt: dt.strftime("%Y-%m-%d %H:%M") if dt else ""
+    cli.init_app(app)
+
+
+def _security_headers(resp):
+    resp.headers.setdefault("Content-Security-Policy", CSP)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if request.is_secure:
+        resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return resp
+
+
+def error_response(status: int, message: str, **details):
+    """One error shape: JSON for the API and fetch(), a page otherwise."""
+    if wants_json():
+        return jsonify(error=message, **details), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _domain_error(exc: DomainError):
+    details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | list | None)}
+    return error_response(exc.status, exc.message, **details)
+
+
+def _csrf_error(exc: CSRFError):
+    return error_response(400, "表单已过期或缺少安全令牌，请刷新页面后重试（您输入的内容仍在浏览器中）")
+
+
+def _http_error(exc: HTTPException):
+    messages = {
+        404: "页面不存在", 405: "不支持该请求方法", 413: "提交的内容过大",
+        429: "操作过于频繁，请稍后再试",
+    }
+    return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错"))

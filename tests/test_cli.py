@@ -1,0 +1,118 @@
+"""The kbsite command: import (idempotent, all-or-nothing), export round trip, users, tokens, run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kbsite.config import PROJECT_ROOT
+from kbsite.content.models import Item, Revision
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def counts(app):
+    with app.app_context():
+        from kbsite.db import session
+
+        return (session().scalar(select(func.count(Item.id))),
+                session().scalar(select(func.count(Revision.id))))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FAQ = "---\ntitle: 运费谁出？\ntype: faq\ncategory: 售后/退换货\ntags: [运费]\nsummary: 质量问题我们承担。\n---\n正文\n"
+
+
+def test_import_is_idempotent_and_a_changed_file_adds_one_revision(app, runner, tmp_path):
+    src = write(tmp_path / "lib" / "faq", "shipping-fee.md", FAQ)
+    assert runner.invoke(args=["import", str(tmp_path / "lib")]).exit_code == 0
+    assert counts(app) == (1, 1)
+    again = runner.invoke(args=["import", str(tmp_path / "lib")])
+    assert again.exit_code == 0 and "未变 1" in again.output
+    assert counts(app) == (1, 1)
+    src.write_text(FAQ.replace("正文", "改过的正文"), encoding="utf-8")
+    runner.invoke(args=["import", str(tmp_path / "lib")])
+    assert counts(app) == (1, 2)
+
+
+def test_a_malformed_file_imports_nothing_and_names_file_and_line(app, runner, tmp_path):
+    write(tmp_path / "lib", "good-one.md", FAQ)
+    write(tmp_path / "lib", "broken.md", "---\ntitle: [未闭合\ntype: faq\n---\n正文\n")
+    result = runner.invoke(args=["import", str(tmp_path / "lib")])
+    assert result.exit_code == 1
+    assert "broken.md:2" in result.output and "未导入任何内容" in result.output
+    assert counts(app) == (0, 0)
+
+
+def test_export_then_import_changes_nothing(app, runner, tmp_path):
+    assert runner.invoke(args=["import", str(PROJECT_ROOT / "content"), str(PROJECT_ROOT / "scripts_lib")]).exit_code == 0
+    before = counts(app)
+    out = tmp_path / "export"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "content" / "faq").is_dir() and (out / "scripts_lib").is_dir()
+    again = runner.invoke(args=["import", str(out)])
+    assert again.exit_code == 0 and "新建 0，更新 0" in again.output
+    assert counts(app) == before
+    # and exporting again yields byte-identical files
+    out2 = tmp_path / "export2"
+    runner.invoke(args=["export", str(out2)])
+    for path in out.rglob("*.md"):
+        assert path.read_bytes() == (out2 / path.relative_to(out)).read_bytes()
+
+
+def test_create_user_and_token(app, runner):
+    result = runner.invoke(args=["create-user", "wang", "--role", "agent", "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    dup = runner.invoke(args=["create-user", "wang", "--role", "agent", "--password", "long-enough-pw"])
+    assert dup.exit_code == 1 and "已存在" in dup.output
+    token = runner.invoke(args=["create-token", "wang"]).output.strip().splitlines()[-1]
+    assert token.startswith("kb_")
+    c = app.test_client()
+    assert c.get("/api/search?q=x", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert c.get("/api/search?q=x", headers={"Authorization": "Bearer kb_wrong"}).status_code == 401
+
+
+def test_run_on_a_new_instance_imports_the_library_and_prints_accounts(tmp_path, monkeypatch):
+    import waitress
+
+    from tests_support import build_app
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(kw))
+    home = tmp_path / "fresh"
+    app = build_app(home)
+    # a brand-new instance has no schema: drop what build_app created
+    with app.app_context():
+        from kbsite.db import Base, database
+
+        Base.metadata.drop_all(database().engine)
+    result = app.test_cli_runner().invoke(args=["run", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5055/" in result.output
+    assert "agent" in result.output and "demo-agent-pass" in result.output
+    assert served["port"] == 5055
+    items, _ = counts(app)
+    assert items > 150
+    second = app.test_cli_runner().invoke(args=["run"])
+    assert "新实例" not in second.output and counts(app)[0] == items
+
+
+def test_reindex_reports_progress(library_app):
+    result = library_app.test_cli_runner().invoke(args=["reindex", "--full"])
+    assert result.exit_code == 0 and "索引已更新" in result.output
+    shutil.rmtree(library_app.config["SEARCH_INDEX_DIR"])
+    result = library_app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0 and "重建" in result.output

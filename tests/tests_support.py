@@ -1,0 +1,54 @@
+"""Helpers importable by tests (``from tests_support import login``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kbsite import create_app
+
+PASSWORD = "correct-horse-battery"
+
+
+def _config(home: Path, **extra) -> dict:
+    cfg = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_URL": f"sqlite:///{home / 'kbsite.db'}",
+        "SEARCH_INDEX_DIR": str(home / "search-index"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def build_app(home: Path, **extra):
+    """An app on ``home`` with its schema created."""
+    os.environ["KBSITE_HOME"] = str(home)
+    app = create_app(_config(home, **extra))
+    with app.app_context():
+        from kbsite.db import database
+        from kbsite.models import load_all
+
+        load_all()
+        database().create_all()
+    return app
+
+
+
+def login(client, username: str, password: str = PASSWORD, next: str | None = None):
+    """Sign in through the real login form."""
+    data = {"username": username, "password": password}
+    if next:
+        data["next"] = next
+    return client.post("/login", data=data)
+
+
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
