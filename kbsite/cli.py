@@ -54,8 +54,21 @@ def import_paths(paths: list[Path]) -> None:
     """Parse every file, then apply all of them in one transaction, with progress."""
     from kbsite.content import service
 
-    with click.progressbar(length=0, label="读取文件") as bar:
-        items = files.collect(paths, progress=lambda n: bar.update(n))
+    bar = None
+
+    def progress(done: int, total: int, _path) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="读取文件")
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        items = files.collect(paths, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo("写入数据库并更新搜索索引……")
     report = service.import_items(items)
     click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
 

@@ -39,7 +39,6 @@ DEFAULT_REVIEW_DAYS = {
 }
 CHANNELS = ("在线", "电话", "邮件")
 STATUSES = ("published", "draft")
-SEVERITIES = ("forbidden", "risky")
 
 MAX_FILE_BYTES = 2_000_000
 MAX_BODY_CHARS = 200_000
@@ -71,7 +70,6 @@ _KEY_ORDER = ("title", "type", "category", "tags", "summary", "effective_from", 
               "status", "owner", "review_interval_days", "variants", "entries", "groups", "words",
               "pass_mark", "max_attempts", "time_limit_seconds", "audience", "prerequisites", "steps",
               "questions")
-_LEXICON_ENTRY_KEYS = ("phrase", "category", "suggestion", "variants", "severity", "note")
 _EXPORT_DIRS = {
     "faq": "content/faq", "policy": "content/policies", "case": "content/cases",
     "lexicon": "scripts_lib", "synonyms": "content/search", "dictionary": "content/search",
@@ -424,32 +422,15 @@ def _variants(doc: _Doc) -> dict[str, str]:
 
 
 def _lexicon_meta(doc: _Doc, body: str, body_line: int) -> dict[str, Any]:
+    """Shape-check here; the reply checker owns the lexicon's rules (one place)."""
+    from kbsite.phrasing.checker import parse_lexicon
+
     entries = _list_of(doc, "entries", dict, "映射（phrase、category、severity 等）")
-    out, seen = [], set()
-    for i, entry in enumerate(entries):
-        for key in entry:
-            if key not in _LEXICON_ENTRY_KEYS:
-                doc.fail(f"entries 第 {i + 1} 项有未知字段“{key}”：可用 {', '.join(_LEXICON_ENTRY_KEYS)}",
-                         "entries", i, key)
-        clean: dict[str, Any] = {}
-        for key in _LEXICON_ENTRY_KEYS:
-            if key == "variants":
-                clean[key] = _sub_list(doc, entry.get(key, []), f"entries 第 {i + 1} 项的 variants",
-                                       "entries", i, key)
-            elif key in entry:
-                clean[key] = _clean_text(doc, entry[key], f"entries 第 {i + 1} 项的 {key}", 500, False,
-                                         "entries", i, key)
-            elif key in ("phrase", "category", "severity"):
-                doc.fail(f"entries 第 {i + 1} 项缺少 {key}", "entries", i)
-        if clean["severity"] not in SEVERITIES:
-            doc.fail(f"entries 第 {i + 1} 项的 severity 只能是 forbidden 或 risky", "entries", i, "severity")
-        if clean["phrase"] in seen:
-            doc.fail(f"entries 中的“{clean['phrase']}”重复", "entries", i)
-        seen.add(clean["phrase"])
-        if not clean["variants"]:
-            del clean["variants"]
-        out.append(clean)
-    return {"entries": out}
+    try:
+        parse_lexicon({"entries": entries})
+    except ValueError as exc:
+        doc.fail(str(exc), "entries")
+    return {"entries": entries}
 
 
 def _synonyms_meta(doc: _Doc, body: str, body_line: int) -> dict[str, Any]:

@@ -108,6 +108,8 @@ def test_csrf_is_required_on_forms(tmp_path, make_user):
     resp = c.post("/login", data={"username": "carol", "password": "correct-horse-battery", "csrf_token": token})
     assert resp.status_code == 302
     assert c.post("/preview", data={"body": "x"}).status_code == 400
+    home = c.get("/").get_data(as_text=True)  # login starts a fresh session, so a fresh token
+    token = home.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     assert c.post("/preview", data={"body": "**x**"}, headers={"X-CSRFToken": token}).status_code == 200
 
 

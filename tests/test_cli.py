@@ -52,7 +52,7 @@ def test_a_malformed_file_imports_nothing_and_names_file_and_line(app, runner, t
     write(tmp_path / "lib", "broken.md", "---\ntitle: [未闭合\ntype: faq\n---\n正文\n")
     result = runner.invoke(args=["import", str(tmp_path / "lib")])
     assert result.exit_code == 1
-    assert "broken.md:2" in result.output and "未导入任何内容" in result.output
+    assert "broken.md:3: front matter 的 YAML 格式错误" in result.output and "未导入任何内容" in result.output
     assert counts(app) == (0, 0)
 
 

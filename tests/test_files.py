@@ -487,7 +487,7 @@ entries:
     variants: [不清楚, 不晓得]
     severity: forbidden
     note: 顾客会觉得被敷衍
-  - {phrase: 绝对没问题, category: 绝对化, severity: risky}
+  - {phrase: 绝对没问题, category: 绝对化, suggestion: 我们会尽力为您处理好, severity: risky}
 ---
 客服回复中不能出现以下说法。
 """
@@ -496,7 +496,8 @@ entries:
 def test_lexicon_parsed() -> None:
     item = parse(LEXICON, "forbidden-phrases.md")
     assert item.meta["entries"][0]["variants"] == ["不清楚", "不晓得"]
-    assert item.meta["entries"][1] == {"phrase": "绝对没问题", "category": "绝对化", "severity": "risky"}
+    assert item.meta["entries"][1] == {"phrase": "绝对没问题", "category": "绝对化",
+                                      "suggestion": "我们会尽力为您处理好", "severity": "risky"}
 
 
 def test_lexicon_entries_must_be_list() -> None:
@@ -508,8 +509,8 @@ def test_lexicon_entries_must_be_list() -> None:
     ("  - {phrase: 绝对没问题", "  - [绝对没问题]\n  - {phrase: 绝对没问题", "必须是映射"),
     (", severity: risky}", "}", "缺少 severity"),
     ("severity: risky", "severity: 高", "forbidden 或 risky"),
-    ("    note: 顾客", "    level: 1\n    note: 顾客", "未知字段“level”"),
-    ("variants: [不清楚, 不晓得]", "variants: 不清楚", "必须是列表"),
+    ("    note: 顾客", "    level: 1\n    note: 顾客", "不认识的键 level"),
+    ("variants: [不清楚, 不晓得]", "variants: 不清楚", "variants 必须是非空文字的列表"),
     ("phrase: 绝对没问题", "phrase: 不知道", "重复"),
 ])
 def test_lexicon_wrong_shape(old: str, new: str, expected: str) -> None:

@@ -213,13 +213,10 @@ def _clause_starts_at(folded: str, start: int) -> bool:
 
 
 def _clause_ends_at(folded: str, end: int) -> bool:
-    after = _context_after(folded, end)
-    i = 0
-    while i < len(after) and (after[i] in _PARTICLES or _is_blank(after[i])):
+    i = end
+    while i < len(folded) and (folded[i] in _PARTICLES or _is_blank(folded[i])):
         i += 1
-    if i == len(after):
-        return end + i >= len(folded) or _clause_ends_at(folded, end + i)
-    return _is_clause_boundary(after[i])
+    return i == len(folded) or _is_clause_boundary(folded[i])
 
 
 def _context_allows(entry: LexiconEntry, folded: str, start: int, end: int) -> bool:
@@ -244,7 +241,9 @@ def _candidates(text: str, lexicon: tuple[LexiconEntry, ...]) -> list[Issue]:
             start, end = kept[pos], kept[pos + len(key) - 1] + 1
             if _context_allows(entry, folded, start, end):
                 found.append(
-                    Issue(start, end, wording, entry.category, entry.suggestion, entry.severity, entry)
+                    Issue(
+                        start, end, wording, entry.category, entry.suggestion, entry.severity, entry
+                    )
                 )
             pos = skeleton.find(key, pos + 1)
     return found

@@ -34,7 +34,9 @@ def find_placeholders(text: str) -> list[str]:
 
 
 def _clean_values(values: Mapping[str, str]) -> dict[str, str]:
-    return {str(name).strip(): "" if value is None else str(value) for name, value in values.items()}
+    return {
+        str(name).strip(): "" if value is None else str(value) for name, value in values.items()
+    }
 
 
 def render_template(

@@ -95,9 +95,7 @@ def analyzer_version(words: tuple[str, ...]) -> str:
 def clean_text(text: str) -> str:
     """Fold and drop control/format characters so that any input is safe to segment."""
     text = fold(text)
-    return "".join(
-        " " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text
-    )
+    return "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
 
 
 def is_cjk(word: str) -> bool:
@@ -163,9 +161,19 @@ class ChineseTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(self.words)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         text = clean_text(value)
         terms = index_terms(segmenter(self.words), text) if tokenize else [text]
@@ -183,9 +191,19 @@ class ChineseTokenizer(Tokenizer):
 class SplitTokenizer(Tokenizer):
     """Whoosh tokenizer for exact-value lists joined by ``\\x1f`` (tags, facets)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         parts = value.split("\x1f") if tokenize else [value]
         for pos, part in enumerate(p for p in parts if p):

@@ -251,24 +251,22 @@ class SearchEngine:
             clauses = [c for c in (concept_query(self._tk, x) for x in plan.concepts) if c]
             if searcher is None or not clauses:
                 message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
-                return SearchResults(query=text, total=0, hits=[], facets=_facets([], None), message=message)
+                return SearchResults(
+                    query=text, total=0, hits=[], facets=_facets([], None), message=message
+                )
             allowed = _filter_query(types, category, tag, include_drafts)
-            query = combine(clauses, require_all=plan.short)
-            matched = _matching(searcher, query, allowed)
-            if not matched and plan.short and len(clauses) > 1:
-                query = combine(clauses, require_all=False)
-                matched = _matching(searcher, query, allowed)
-            docs = _dedupe(searcher, matched) if include_drafts else matched
-            hits: list[Hit] = []
-            if docs:
-                results = searcher.search(query, filter=docs, limit=offset + limit)
-                marks = _mark_terms(plan.concepts)
-                hits = [_hit(h, marks) for h in results[offset : offset + limit]]
+            ranked = _ranked(searcher, combine(clauses, require_all=plan.short), allowed)
+            if not ranked and plan.short and len(clauses) > 1:
+                ranked = _ranked(searcher, combine(clauses, require_all=False), allowed)
+            if include_drafts:
+                ranked = _dedupe(searcher, ranked)
+            marks = _mark_terms(plan.concepts)
+            page = ranked[offset : offset + limit]
             return SearchResults(
                 query=text,
-                total=len(docs),
-                hits=hits,
-                facets=_facets(docs, searcher),
+                total=len(ranked),
+                hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
+                facets=_facets([d for _, d in ranked], searcher),
                 suggestion=suggestion,
             )
 
@@ -310,12 +308,11 @@ class SearchEngine:
             clauses.append(_title_prefix_clause(words[-1]))
             query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
             searcher = self._current_searcher()
-            matched = _matching(searcher, query, _filter_query(None, None, None, include_drafts))
-            docs = _dedupe(searcher, matched) if include_drafts else matched
-            if not docs:
-                return []
-            results = searcher.search(query, filter=docs, limit=limit)
-            return [{"slug": h["slug"], "title": h["title"], "type": h["type"]} for h in results]
+            ranked = _ranked(searcher, query, _filter_query(None, None, None, include_drafts))
+            if include_drafts:
+                ranked = _dedupe(searcher, ranked)
+            fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
+            return [{"slug": f["slug"], "title": f["title"], "type": f["type"]} for f in fields]
 
 
 def _probe(searcher: Searcher) -> None:
@@ -362,25 +359,28 @@ def _filter_query(
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _matching(searcher: Searcher, query: wq.Query, allowed: wq.Query) -> set[int]:
+def _ranked(searcher: Searcher, query: wq.Query, allowed: wq.Query) -> list[tuple[float, int]]:
+    """Every matching (score, docnum), best first: one scoring pass gives page, total and facets."""
     reader = searcher.reader()
-    found = searcher.docs_for_query(wq.And([query, allowed]))
-    return {d for d in found if not reader.is_deleted(d)}
+    results = searcher.search(query, filter=allowed, limit=None)
+    return [(score, d) for score, d in results.top_n if not reader.is_deleted(d)]
 
 
-def _dedupe(searcher: Searcher, docs: set[int]) -> set[int]:
-    """One doc per slug, the draft when both versions match."""
+def _dedupe(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """One doc per slug, the draft when both versions match, at the better rank."""
     reader = searcher.reader()
     slugs, statuses = reader.column_reader("slug"), reader.column_reader("status")
-    best: dict[str, int] = {}
-    for docnum in sorted(docs):
+    chosen: dict[str, tuple[int, tuple[float, int]]] = {}
+    for rank, (score, docnum) in enumerate(ranked):
         slug = slugs[docnum]
-        if slug not in best or statuses[docnum] == "draft":
-            best[slug] = docnum
-    return set(best.values())
+        if slug not in chosen:
+            chosen[slug] = (rank, (score, docnum))
+        elif statuses[docnum] == "draft":
+            chosen[slug] = (chosen[slug][0], (max(score, chosen[slug][1][0]), docnum))
+    return [item for _, item in sorted(chosen.values(), key=lambda c: c[0])]
 
 
-def _facets(docs: set[int] | list[int], searcher: Searcher | None) -> dict[str, dict[str, int]]:
+def _facets(docs: list[int], searcher: Searcher | None) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter] = {"type": Counter(), "category": Counter(), "tag": Counter()}
     if searcher is not None and docs:
         reader = searcher.reader()
@@ -405,9 +405,11 @@ def _mark_terms(concepts: list[Concept]) -> list[str]:
     return terms
 
 
-def _hit(hit, marks: list[str]) -> Hit:
+def _hit(hit: dict, score: float, marks: list[str]) -> Hit:
     summary, body = hit.get("summary", ""), hit.get("body", "")
-    source = next((t for t in (summary, body) if build_snippet(t, marks).count("<mark>")), summary or body)
+    source = next(
+        (t for t in (summary, body) if build_snippet(t, marks).count("<mark>")), summary or body
+    )
     return Hit(
         slug=hit["slug"],
         title=hit["title"],
@@ -415,7 +417,7 @@ def _hit(hit, marks: list[str]) -> Hit:
         category=hit["category_path"],
         tags=list(hit.get("tag_list") or []),
         snippet=build_snippet(source, marks),
-        score=float(hit.score or 0.0),
+        score=float(score),
         status=hit["status"],
         doc_id=hit["doc_id"],
         title_html=build_snippet(hit["title"], marks, width=len(hit["title"]) + 1),
@@ -431,7 +433,11 @@ def _title_clause(tk, word: str) -> wq.Query:
 def _title_prefix_clause(word: str) -> wq.Query:
     parts: list[wq.Query] = [wq.Prefix("title", word)]
     if is_cjk(word) and len(word) > 2:
-        parts.append(wq.And([wq.Term("title", b) for b in bigrams(word)[:-1]] + [wq.Prefix("title", word[-2:])]))
+        parts.append(
+            wq.And(
+                [wq.Term("title", b) for b in bigrams(word)[:-1]] + [wq.Prefix("title", word[-2:])]
+            )
+        )
     if word.isascii() and word.isalpha():
         parts.append(wq.Prefix("initials", word))
     return wq.Or(parts)

@@ -33,8 +33,12 @@ def log_search(user, query: str, result_count: int, source: str = "web") -> int 
     if not text:
         return None
     with write_session() as sess:
-        row = SearchLog(user_id=getattr(user, "id", None), query=text, result_count=result_count,
-                        source=source[:20])
+        row = SearchLog(
+            user_id=getattr(user, "id", None),
+            query=text,
+            result_count=result_count,
+            source=source[:20],
+        )
         sess.add(row)
         sess.flush()
         return row.id

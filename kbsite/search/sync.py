@@ -31,9 +31,16 @@ def doc_for(item: Item, rev: Revision, status: str) -> SearchDoc:
     """The indexable form of one revision."""
     body = rev.body if item.type == "template" else markdown.to_plain_text(rev.body)
     return SearchDoc(
-        doc_id=f"{item.slug}@{status}", slug=item.slug, type=item.type, status=status,
-        title=rev.title, category=rev.category, tags=list(rev.tags),
-        summary=str(rev.meta.get("summary", "")), body=body, version=rev.id,
+        doc_id=f"{item.slug}@{status}",
+        slug=item.slug,
+        type=item.type,
+        status=status,
+        title=rev.title,
+        category=rev.category,
+        tags=list(rev.tags),
+        summary=str(rev.meta.get("summary", "")),
+        body=body,
+        version=rev.id,
     )
 
 
@@ -55,7 +62,9 @@ def docs_for(items: Iterable[Item], today: date | None = None) -> list[SearchDoc
 
 def _config_items() -> dict[str, Revision | None]:
     rows = session().scalars(
-        select(Item).where(Item.type.in_(("synonyms", "dictionary"))).options(selectinload(Item.published))
+        select(Item)
+        .where(Item.type.in_(("synonyms", "dictionary")))
+        .options(selectinload(Item.published))
     )
     found: dict[str, Revision | None] = {"synonyms": None, "dictionary": None}
     for item in rows:
@@ -86,7 +95,9 @@ class SearchService:
                     words=(cfg["dictionary"].meta.get("words", []) if cfg["dictionary"] else []),
                     synonyms=(cfg["synonyms"].meta.get("groups", []) if cfg["synonyms"] else []),
                 )
-                self._config_ids = tuple(r.id if r else None for r in (cfg["dictionary"], cfg["synonyms"]))
+                self._config_ids = tuple(
+                    r.id if r else None for r in (cfg["dictionary"], cfg["synonyms"])
+                )
                 self._config_checked = time.monotonic()
                 # A missing, corrupt or outdated index is recreated empty: refill it from the DB.
                 self._needs_rebuild = not self._engine.ensure_index()
@@ -108,19 +119,24 @@ class SearchService:
                 self._engine = None  # new dictionary -> new analyzer
                 self.catch_up()
             else:
-                self.engine().set_synonyms(cfg["synonyms"].meta.get("groups", []) if cfg["synonyms"] else [])
+                self.engine().set_synonyms(
+                    cfg["synonyms"].meta.get("groups", []) if cfg["synonyms"] else []
+                )
                 self._config_ids = ids
 
     # -- keeping it current ---------------------------------------------------
     def expected(self) -> dict[str, SearchDoc]:
         """What the index should hold, from the database."""
         items = session().scalars(
-            select(Item).where(Item.type.in_(files.KINDS))
+            select(Item)
+            .where(Item.type.in_(files.KINDS))
             .options(selectinload(Item.latest), selectinload(Item.published))
         )
         return {d.doc_id: d for d in docs_for(items)}
 
-    def catch_up(self, progress: Callable[[int], None] | None = None, *, force: bool = False) -> dict:
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, *, force: bool = False
+    ) -> dict:
         """Make the index equal the database: rebuild if unusable, else apply the differences."""
         engine = self.engine()
         fresh = self._needs_rebuild or not engine.ensure_index()
@@ -141,10 +157,13 @@ class SearchService:
 
     def items_changed(self, slugs: list[str]) -> None:
         """Reindex these items now (called after each committed save, before the response)."""
-        items = list(session().scalars(
-            select(Item).where(Item.slug.in_(slugs))
-            .options(selectinload(Item.latest), selectinload(Item.published))
-        ))
+        items = list(
+            session().scalars(
+                select(Item)
+                .where(Item.slug.in_(slugs))
+                .options(selectinload(Item.latest), selectinload(Item.published))
+            )
+        )
         for item in items:
             session().refresh(item)
         if any(i.type in ("dictionary", "synonyms") for i in items):
@@ -152,8 +171,12 @@ class SearchService:
             self._refresh_config()
         docs = docs_for(items)
         keep = {d.doc_id for d in docs}
-        drop = [f"{i.slug}@{s}" for i in items for s in ("published", "draft")
-                if f"{i.slug}@{s}" not in keep]
+        drop = [
+            f"{i.slug}@{s}"
+            for i in items
+            for s in ("published", "draft")
+            if f"{i.slug}@{s}" not in keep
+        ]
         engine = self.engine()
         if docs:
             engine.upsert(docs)

@@ -71,7 +71,8 @@ def test_stale_save_shows_both_versions_and_keeps_the_text(trainer):
     resp = trainer.post("/items/seven-day-return/edit", data=mine)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 409
-    assert "保存冲突" in page and "第二人的修改，不能丢" in page and "第一人的修改" in page
+    assert "保存冲突" in page and "第二人的修改，不能丢" in page  # my text is kept in the editor
+    assert "第<del>一</del>人的修改" in page  # and the current version is shown, diffed
     assert 'name="base" value="2"' in page  # merging and saving again is based on the newest
 
 
@@ -96,6 +97,6 @@ def test_new_item_then_agent_sees_it_only_after_approval(library_app, trainer, a
 
 
 def test_policy_as_of_date(agent):
-    page = agent.get("/items/seven-day-return?on=2000-01-01").get_data(as_text=True)
+    page = agent.get("/items/seven-day-return-policy?on=2000-01-01").get_data(as_text=True)
     assert "尚未生效" in page
-    assert agent.get("/items/seven-day-return?on=not-a-date").status_code == 400
+    assert agent.get("/items/seven-day-return-policy?on=not-a-date").status_code == 400

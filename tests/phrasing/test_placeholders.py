@@ -27,7 +27,13 @@ def test_render_fills_as_plain_text() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["{{订单号}}", "{% for x in y %}{{ x }}{% endfor %}", "{0.__class__}", "\\1 \\g<0>", "{{客户称呼}}"],
+    [
+        "{{订单号}}",
+        "{% for x in y %}{{ x }}{% endfor %}",
+        "{0.__class__}",
+        "\\1 \\g<0>",
+        "{{客户称呼}}",
+    ],
 )
 def test_values_stay_literal(value: str) -> None:
     out = render_template(BODY, {"客户称呼": value, "订单号": "A1"})

@@ -21,7 +21,15 @@ def _tokens(text: str, words=WORDS) -> list[str]:
 
 def test_dictionary_words_stay_whole():
     tk = segmenter(normalise_words(WORDS))
-    for word in ["七天无理由", "运费险", "极速退款", "首问负责制", "仅退款", "开箱视频", "退货运费"]:
+    for word in [
+        "七天无理由",
+        "运费险",
+        "极速退款",
+        "首问负责制",
+        "仅退款",
+        "开箱视频",
+        "退货运费",
+    ]:
         assert word in list(tk.cut(f"关于{word}的问题")), word
 
 
@@ -58,7 +66,9 @@ def test_query_words_drop_stop_words_and_rejoin_single_characters():
 
 
 def test_analyzer_version_tracks_dictionary():
-    assert analyzer_version(normalise_words(["退货"])) != analyzer_version(normalise_words(["补发"]))
+    assert analyzer_version(normalise_words(["退货"])) != analyzer_version(
+        normalise_words(["补发"])
+    )
     assert analyzer_version(normalise_words(["退货", "補發"])) == analyzer_version(
         normalise_words(["补发", "退货"])
     )

@@ -81,7 +81,9 @@ def test_non_string_queries_are_empty(corpus_engine, bad):
 
 
 def test_hostile_filters(corpus_engine):
-    results = corpus_engine.search("退款", types=["faq", "", "*"], category="*/", tag='"', limit=-5, offset=-1)
+    results = corpus_engine.search(
+        "退款", types=["faq", "", "*"], category="*/", tag='"', limit=-5, offset=-1
+    )
     assert results.total == 0
     assert corpus_engine.search("退款", category="/售后/", limit=10**9).total > 0
 

@@ -16,8 +16,17 @@ from .conftest import CORPUS, SYNONYMS, WORDS, slugs
 
 
 def _doc(n: int, version: int = 1, status: str = "published") -> SearchDoc:
-    return SearchDoc.make(slug=f"item-{n}", status=status, type="faq", category="售后/退款",
-                          tags=["退款"], title=f"退款问题{n}", summary="退款说明", body="正文", version=version)
+    return SearchDoc.make(
+        slug=f"item-{n}",
+        status=status,
+        type="faq",
+        category="售后/退款",
+        tags=["退款"],
+        title=f"退款问题{n}",
+        summary="退款说明",
+        body="正文",
+        version=version,
+    )
 
 
 def test_new_index_is_created_and_reported(tmp_path):
@@ -29,7 +38,11 @@ def test_new_index_is_created_and_reported(tmp_path):
 
 def test_upsert_delete_and_versions(engine):
     engine.upsert([_doc(1), _doc(2), _doc(2, status="draft", version=5)])
-    assert engine.indexed_versions() == {"item-1@published": 1, "item-2@published": 1, "item-2@draft": 5}
+    assert engine.indexed_versions() == {
+        "item-1@published": 1,
+        "item-2@published": 1,
+        "item-2@draft": 5,
+    }
     engine.upsert([_doc(1, version=3)])
     assert engine.indexed_versions()["item-1@published"] == 3
     assert engine.search("退款").total == 2
@@ -124,7 +137,10 @@ def _writer_process(index_dir: str, start: int, count: int) -> None:
 def test_two_processes_upserting_lose_nothing(engine):
     engine.upsert([_doc(0)])
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_writer_process, args=(str(engine.index_dir), s, 25)) for s in (1000, 2000)]
+    procs = [
+        ctx.Process(target=_writer_process, args=(str(engine.index_dir), s, 25))
+        for s in (1000, 2000)
+    ]
     for proc in procs:
         proc.start()
     for _ in range(20):  # read while they write

@@ -66,8 +66,12 @@ def test_no_suggestion_for_a_correct_query(corpus_engine):
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("7天无理由", "seven-day-return"), ("VIP退款", "vip-service"), ("P0投诉", "complaint-levels"),
-     ("DSR", "negative-review")],
+    [
+        ("7天无理由", "seven-day-return"),
+        ("VIP退款", "vip-service"),
+        ("P0投诉", "complaint-levels"),
+        ("DSR", "negative-review"),
+    ],
 )
 def test_mixed_latin_digits_chinese(corpus_engine, query, expected):
     assert slugs(corpus_engine.search(query))[0] == expected
@@ -105,8 +109,17 @@ def test_snippet_is_escaped_and_marked(corpus_engine):
 def test_snippet_escapes_html_in_stored_text(engine):
     from kbsite.search import SearchDoc
 
-    engine.upsert([SearchDoc.make(slug="x1", type="faq", category="售前", title="退款说明",
-                                  body='<script>alert(1)</script> 退款 & "引号"')])
+    engine.upsert(
+        [
+            SearchDoc.make(
+                slug="x1",
+                type="faq",
+                category="售前",
+                title="退款说明",
+                body='<script>alert(1)</script> 退款 & "引号"',
+            )
+        ]
+    )
     snippet = engine.search("退款").hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "&amp;" in snippet
 
@@ -149,7 +162,9 @@ def test_filters_by_type_category_and_tag(corpus_engine):
     assert set(by_type.facets["type"]) == {"policy"}
     by_category = corpus_engine.search("退货", category="售后")
     assert by_category.hits and all(h.category.startswith("售后") for h in by_category.hits)
-    assert corpus_engine.search("退货", category="售后/退换").total == 0  # path segments, not text prefix
+    assert (
+        corpus_engine.search("退货", category="售后/退换").total == 0
+    )  # path segments, not text prefix
     by_tag = corpus_engine.search("退款", tag="到账")
     assert slugs(by_tag) == ["refund-arrival"]
     assert slugs(corpus_engine.search("理赔", tag="运费险")) == ["freight-insurance"]
@@ -178,6 +193,8 @@ def test_suggest_titles_while_typing(corpus_engine):
     assert {s["slug"] for s in corpus_engine.suggest("发票")} == {"invoice-request"}
     assert corpus_engine.suggest("zrg")[0]["slug"] == "human-agent"  # 如何/转人工/客服 → zrg
     drafts = corpus_engine.suggest("大促", include_drafts=True)
-    assert drafts == [{"slug": "new-policy-draft", "title": "大促期间退款时效（草稿）", "type": "policy"}]
+    assert drafts == [
+        {"slug": "new-policy-draft", "title": "大促期间退款时效（草稿）", "type": "policy"}
+    ]
     assert corpus_engine.suggest("大促") == []
     assert corpus_engine.suggest("") == []

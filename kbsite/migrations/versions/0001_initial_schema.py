@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 19:33:19.531978
 """
-from alembic import op
 import sqlalchemy as sa
-import kbsite.db
+from alembic import op
 
+import kbsite.db
 
 revision = '0001'
 down_revision = None
@@ -68,9 +68,7 @@ def upgrade() -> None:
     sa.Column('created_at', kbsite.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('latest_revision_id', sa.Integer(), nullable=True),
     sa.Column('published_revision_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['latest_revision_id'], ['revisions.id'], name='fk_items_latest_revision', use_alter=True),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ),
-    sa.ForeignKeyConstraint(['published_revision_id'], ['revisions.id'], name='fk_items_published_revision', use_alter=True),
     sa.ForeignKeyConstraint(['verified_by_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
@@ -123,6 +121,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revisions_effective_from'), ['effective_from'], unique=False)
         batch_op.create_index(batch_op.f('ix_revisions_item_id'), ['item_id'], unique=False)
 
+    # items <-> revisions reference each other: add these once both tables exist.
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_items_latest_revision', 'revisions', ['latest_revision_id'], ['id'])
+        batch_op.create_foreign_key('fk_items_published_revision', 'revisions', ['published_revision_id'], ['id'])
+
     # ### end Alembic commands ###
 
 
@@ -132,6 +135,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_revisions_item_id'))
         batch_op.drop_index(batch_op.f('ix_revisions_effective_from'))
 
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_items_published_revision', type_='foreignkey')
+        batch_op.drop_constraint('fk_items_latest_revision', type_='foreignkey')
     op.drop_table('revisions')
     with op.batch_alter_table('search_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_search_log_at'))
