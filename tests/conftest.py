@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
+from tests_support import PASSWORD, build_app, login
 
 from kbsite.config import PROJECT_ROOT
-from tests_support import PASSWORD, build_app, login
+
 
 @pytest.fixture
 def app(tmp_path):

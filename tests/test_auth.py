@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests_support import login
 
 from kbsite.auth.access import is_safe_next
 from kbsite.auth.permissions import can
-from tests_support import login
 
 
 @pytest.mark.parametrize("target", [

@@ -87,7 +87,6 @@ def test_create_user_and_token(app, runner):
 
 def test_run_on_a_new_instance_imports_the_library_and_prints_accounts(tmp_path, monkeypatch):
     import waitress
-
     from tests_support import build_app
 
     served = {}

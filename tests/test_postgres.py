@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from tests_support import build_app
 
 from kbsite.content import service
 from kbsite.content.service import Draft
 from kbsite.errors import Conflict
-from tests_support import build_app
 
 pytestmark = pytest.mark.postgres
 

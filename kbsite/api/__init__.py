@@ -34,4 +34,5 @@ def authenticate():
     return None
 
 
-from kbsite.api import routes  # noqa: E402,F401  (routes attach to bp)
+# Route modules attach to bp; import them last.
+from kbsite.api import search  # noqa: E402,F401

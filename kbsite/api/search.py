@@ -1,4 +1,4 @@
-"""API endpoints; each calls the same services as the pages."""
+"""Search API endpoints; they call the same search service as the pages."""
 
 from __future__ import annotations
 
