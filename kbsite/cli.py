@@ -158,10 +158,19 @@ def init_app(app: Flask) -> None:
         """Bring the search index up to date with the database."""
         from kbsite.search.sync import service
 
-        svc = service()
-        total = len(svc.expected())
-        with click.progressbar(length=total, label="更新索引") as bar:
-            stats = svc.catch_up(progress=bar.update, force=full)
+        bars: list = []
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bars.append(click.progressbar(length=total, label="更新索引"))
+                bars[0].__enter__()
+            bars[0].update(done - bars[0].pos)
+
+        try:
+            stats = service().catch_up(progress=progress, force=full)
+        finally:
+            if bars:
+                bars[0].__exit__(None, None, None)
         click.echo(f"索引已更新：重建 {stats['rebuilt']}，更新 {stats['updated']}，删除 {stats['deleted']}")
 
     @app.cli.command("run")
@@ -178,7 +187,11 @@ def init_app(app: Flask) -> None:
             click.echo("新实例：创建数据库并导入入门内容库……")
             init_database()
             import_paths([Path(p) for p in current_app.config["STARTER_PATHS"] if Path(p).exists()])
+        from kbsite.content.service import rerender_outdated
+
         accounts = ensure_demo_users()
+        if rerendered := rerender_outdated():
+            click.echo(f"已按新的渲染规则重新生成 {rerendered} 个版本的 HTML")
         stats = service().catch_up()
         click.echo(f"搜索索引：{stats}")
         click.echo(f"\nkbsite 已启动：http://{host}:{port}/")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -110,10 +110,18 @@ def in_force(item: Item, on: date, sess: Session | None = None) -> Revision | No
     )
 
 
+def today() -> date:
+    """Today's date; the ``TODAY`` config key (ISO date) pins it, so scheduled policies are testable."""
+    pinned = current_app.config.get("TODAY") if has_app_context() else None
+    if pinned:
+        return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
+    return date.today()
+
+
 def agent_revision(item: Item, on: date | None = None, sess: Session | None = None) -> Revision | None:
     """What agents see: the published revision; for policies the one in force today."""
     if item.type == "policy" and item.published is not None:
-        return in_force(item, on or date.today(), sess) or item.published
+        return in_force(item, on or today(), sess) or item.published
     return item.published
 
 
@@ -266,6 +274,25 @@ def reject(slug: str, number: int, reviewer: User, comment: str) -> Revision:
         rev.review_comment = comment[:1000]
         audit.record(sess, reviewer, "item.reject", f"item:{slug}", number=number, comment=comment)
     return rev
+
+
+def rerender_outdated(batch: int = 200) -> int:
+    """Re-render stored HTML made by an older renderer or sanitiser policy (HTML is a cache)."""
+    done = 0
+    while True:
+        with write_session() as sess:
+            revs = sess.scalars(
+                select(Revision).where(Revision.renderer_version != markdown.RENDERER_VERSION).limit(batch)
+            ).all()
+            for rev in revs:
+                try:
+                    rev.html = markdown.render_html(rev.body)
+                except ValueError as exc:  # now refused by a stricter policy: show why, never unsafe
+                    rev.html = f"<p>{escape(str(exc))}</p>"
+                rev.renderer_version = markdown.RENDERER_VERSION
+        done += len(revs)
+        if len(revs) < batch:
+            return done
 
 
 # ---- files ----------------------------------------------------------------

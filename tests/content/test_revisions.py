@@ -143,3 +143,18 @@ def test_invalid_editor_input_is_refused_with_a_clear_message(app, trainer):
         with pytest.raises(Conflict):
             service.create_item("dup-slug", "faq", faq(), trainer)
             service.create_item("dup-slug", "faq", faq(), trainer)
+
+
+def test_html_from_an_older_renderer_is_regenerated(app, trainer):
+    from kbsite.content.models import Revision
+    from kbsite.db import session, write_session
+
+    with app.app_context():
+        service.create_item("size-exchange", "faq", faq(body="**粗体**"), trainer)
+        with write_session() as sess:
+            rev = sess.query(Revision).one()
+            rev.html, rev.renderer_version = "<p>old</p>", 0
+        assert service.rerender_outdated() == 1
+        rev = session().query(Revision).one()
+        assert "<strong>粗体</strong>" in rev.html
+        assert service.rerender_outdated() == 0
