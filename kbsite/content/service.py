@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, has_app_context
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
