@@ -287,7 +287,7 @@ def test_deep_nesting_is_capped() -> None:
 
 
 def test_node_count_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "MAX_YAML_NODES", 100)
+    monkeypatch.setattr(files.reading, "MAX_YAML_NODES", 100)
     err = error_of(faq_with("tags: [" + ", ".join(["x"] * 200) + "]"))
     assert err.line == 6 and "节点" in err.message
 
@@ -727,7 +727,7 @@ def test_template_folder_traversal_is_neutralised() -> None:
 
 def test_write_tree_refuses_path_outside_dest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dest = tmp_path / "dest"
-    monkeypatch.setattr(files, "export_relpath", lambda item: PurePosixPath("../outside.md"))
+    monkeypatch.setattr(files.writer, "export_relpath", lambda item: PurePosixPath("../outside.md"))
     with pytest.raises(FileError) as info:
         write_tree([parse(FAQ, "seven-day.md")], dest)
     assert "之外" in info.value.message
