@@ -60,11 +60,23 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import blueprints inside the factory: no import-time app, no cycles."""
     from kbsite import api, auth
+    from kbsite.admin import views as admin_views
+    from kbsite.content import transfer
     from kbsite.content import views as content_views
+    from kbsite.insights import views as insights_views
+    from kbsite.review import views as review_views
+    from kbsite.training import views as training_views
+    from kbsite.workspace import bp as workspace_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(content_views.bp)
+    app.register_blueprint(transfer.bp)
+    app.register_blueprint(insights_views.bp)
+    app.register_blueprint(training_views.bp)
+    app.register_blueprint(workspace_bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(review_views.bp)
+    app.register_blueprint(admin_views.bp)
 
 
 def register_search(app: Flask) -> None:

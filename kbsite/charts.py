@@ -45,7 +45,7 @@ def bar_chart(data: Sequence[tuple[str, float]], title: str, *, width: int = 560
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float]], title: str, *,
                width: int = 560, height: int = 220, unit: str = "") -> Markup:
     """One or more lines over shared x labels (e.g. weeks); a legend names each series."""
-    left, right, top_pad, bottom = 44, 12, 40, 34
+    left, right, top_pad, bottom = 44, 24, 40, 34  # room for the last x label
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [v for s in series.values() for v in s]
     top = max(values, default=0) or 1

@@ -28,6 +28,7 @@ NAV_LINKS = [
     ("training.my_path", "培训", "train"),
     ("review.queue", "审核", "review"),
     ("insights.dashboard", "看板", "insights"),
+    ("library.index", "导入导出", "view_drafts"),
     ("admin.users", "管理", "admin_users"),
 ]
 STATE_LABELS = {"draft": "草稿", "pending": "待审核", "published": "已发布", "rejected": "已退回"}

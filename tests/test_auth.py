@@ -119,3 +119,8 @@ def test_security_headers_on_pages_and_errors(client):
         csp = resp.headers["Content-Security-Policy"]
         assert "unsafe-inline" not in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_anonymous_api_writes_get_401_not_a_csrf_error(client):
+    resp = client.post("/api/check", json={"text": "你好"})
+    assert resp.status_code == 401 and resp.is_json

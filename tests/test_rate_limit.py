@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from tests_support import build_app, login
 
 LIMIT = "5 per minute"

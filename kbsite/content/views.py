@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import diff, forms, service
+from kbsite.content import diff, forms, health, merge, service
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
-from kbsite.errors import Conflict, Invalid
+from kbsite.errors import Conflict, Invalid, NotFound
 
 bp = Blueprint("content", __name__)
 
@@ -99,7 +99,15 @@ def view_item(slug: str):
         abort(404)
     published = service.agent_revision(item)
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
-                           related=_related(item, rev))
+                           related=_related(item, rev), health=_health(item))
+
+
+def _health(item: Item) -> dict | None:
+    """Owner, review date and staleness for trainers; agents only see the verified line."""
+    if not can(current_user, "author"):
+        return None
+    return {"due": health.due_date(item), "stale": health.is_stale(item, service.today()),
+            "owners": health.owner_candidates()}
 
 
 @bp.get("/items/<slug>/rev/<int:number>")
@@ -137,6 +145,7 @@ def new_item():
         flash(exc.message, "error")
         return _editor(None, type_, draft, None, request.form.get("message", ""), status=exc.status)
     flash("已保存为草稿" if "submit" not in request.form else "已提交审核", "success")
+    _warn_forbidden(type_, draft)
     return redirect(url_for("content.view_item", slug=slug))
 
 
@@ -154,15 +163,36 @@ def edit_item(slug: str):
     try:
         rev = service.save_revision(slug, draft, base, current_user, message, submit="submit" in request.form)
     except Conflict as exc:
-        current = service.get_revision(service.get_item(slug), exc.details["current"])
-        rows = diff.side_by_side(diff.revision_text(current), diff.revision_text(_as_revision(draft)))
-        return _editor(item, item.type, draft, base, message, status=409,
-                       conflict={"current": current, "rows": rows})
+        return _conflict_editor(item, exc.details.get("draft") or draft, base, message, exc.details["current"])
     except Invalid as exc:
         flash(exc.message, "error")
         return _editor(item, item.type, draft, base, message, status=400)
     flash("没有改动，未生成新版本" if rev is None else f"已保存第 {rev.number} 版", "success")
+    _warn_forbidden(item.type, draft)
     return redirect(url_for("content.view_item", slug=slug))
+
+
+def _conflict_editor(item: Item, mine: service.Draft, base: int | None, message: str, current_no: int):
+    """The editor with a three-way merge proposal: mine and the current version, losing neither."""
+    fresh = service.get_item(item.slug)
+    current = service.get_revision(fresh, current_no)
+    try:
+        base_draft = service.draft_of(service.get_revision(fresh, base)) if base else None
+    except NotFound:
+        base_draft = None
+    proposal = merge.propose(base_draft, service.draft_of(current), mine)
+    rows = diff.side_by_side(diff.revision_text(current), diff.revision_text(_as_revision(mine)))
+    return _editor(fresh, fresh.type, proposal.draft, base, message, status=409,
+                   conflict={"current": current, "rows": rows, "merge": proposal, "mine": mine})
+
+
+def _warn_forbidden(type_: str, draft: service.Draft) -> None:
+    """A saved template that uses a forbidden or risky phrase is flagged to the trainer at once."""
+    from kbsite.workspace.lexicon import save_warning
+
+    warning = save_warning(type_, draft.body, draft.meta)
+    if warning:
+        flash(warning, "warning")
 
 
 def _as_revision(draft: service.Draft) -> Revision:

@@ -8,9 +8,9 @@ lock with ``writer(timeout=…)`` and always cancels a failed writer.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import shutil
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from kbsite.search.query import (
     plan_query,
     term_forms,
 )
+from kbsite.search.scoring import Evaluator, FacetCache, Scores, Unsupported
 from kbsite.search.slips import SlipCorrector
 from kbsite.search.snippets import build_snippet
 
@@ -69,6 +70,8 @@ class SearchEngine:
         self._searcher: Searcher | None = None
         self._searcher_gen: Path | None = None
         self._corrector: tuple[Searcher, SlipCorrector] | None = None
+        self._evaluator: Evaluator | None = None
+        self._facet_cache = FacetCache()
         self.set_synonyms(synonyms)
 
     # ----- index lifecycle -------------------------------------------------
@@ -223,6 +226,7 @@ class SearchEngine:
         self._searcher = None
         self._searcher_gen = None
         self._corrector = None
+        self._evaluator = None
 
     def close(self) -> None:
         """Release the open searcher (files, mmaps)."""
@@ -252,23 +256,50 @@ class SearchEngine:
             if searcher is None or not clauses:
                 message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
                 return SearchResults(
-                    query=text, total=0, hits=[], facets=_facets([], None), message=message
+                    query=text, total=0, hits=[], facets=_empty_facets(), message=message
                 )
-            allowed = _filter_query(types, category, tag, include_drafts)
-            ranked = _ranked(searcher, combine(clauses, require_all=plan.short), allowed)
-            if not ranked and plan.short and len(clauses) > 1:
-                ranked = _ranked(searcher, combine(clauses, require_all=False), allowed)
+            filters = (types, category, tag, include_drafts)
+            matches = self._matches(searcher, combine(clauses, require_all=plan.short), filters)
+            if not matches and plan.short and len(clauses) > 1:
+                matches = self._matches(searcher, combine(clauses, require_all=False), filters)
             if include_drafts:
-                ranked = _dedupe(searcher, ranked)
+                ranked = _dedupe(searcher, _best_first(matches))
+                total, page, docs = len(ranked), ranked[offset : offset + limit], [d for _, d in ranked]
+            else:
+                total, docs = len(matches), matches.keys()
+                page = _best_first(matches, offset + limit)[offset:]
             marks = _mark_terms(plan.concepts)
-            page = ranked[offset : offset + limit]
             return SearchResults(
                 query=text,
-                total=len(ranked),
+                total=total,
                 hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
-                facets=_facets([d for _, d in ranked], searcher),
+                facets=self._facets(searcher, docs),
                 suggestion=suggestion,
             )
+
+    def _evaluator_for(self, searcher: Searcher) -> Evaluator:
+        if self._evaluator is None or self._evaluator.searcher is not searcher:
+            self._evaluator = Evaluator(searcher)
+        return self._evaluator
+
+    def _matches(self, searcher: Searcher, query: wq.Query, filters: tuple) -> Scores:
+        """Every allowed matching docnum with its score (Whoosh only as a fallback)."""
+        try:
+            evaluator = self._evaluator_for(searcher)
+            scores = evaluator.scores(query)
+        except Unsupported:
+            ranked = _ranked(searcher, query, _filter_query(*filters))
+            return {d: score for score, d in ranked}
+        keep, drop = _filter_sets(evaluator, *filters)
+        if keep is None and not drop:
+            return scores
+        return {d: s for d, s in scores.items() if d not in drop and (keep is None or d in keep)}
+
+    def _facets(self, searcher: Searcher, docs) -> dict[str, dict[str, int]]:
+        evaluator = self._evaluator_for(searcher)
+        if evaluator.facets is None:
+            evaluator.facets = self._facet_cache.columns(evaluator.leaves)
+        return evaluator.facets.count(docs)
 
     def _correct_slips(self, searcher: Searcher, plan: QueryPlan) -> str | None:
         corrected = False
@@ -308,7 +339,8 @@ class SearchEngine:
             clauses.append(_title_prefix_clause(words[-1]))
             query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
             searcher = self._current_searcher()
-            ranked = _ranked(searcher, query, _filter_query(None, None, None, include_drafts))
+            matches = self._matches(searcher, query, (None, None, None, include_drafts))
+            ranked = _best_first(matches, None if include_drafts else limit)
             if include_drafts:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
@@ -359,6 +391,50 @@ def _filter_query(
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def _best_first(matches: Scores, n: int | None = None) -> list[tuple[float, int]]:
+    """(score, docnum) best first, ties by docnum as Whoosh orders them; the top ``n`` only."""
+    key = _rank_key
+    items = matches.items()
+    best = sorted(items, key=key, reverse=True) if n is None else heapq.nlargest(n, items, key=key)
+    return [(score, d) for d, score in best]
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    return item[1], -item[0]
+
+
+def _filter_sets(
+    evaluator: Evaluator,
+    types: Iterable[str] | None,
+    category: str | None,
+    tag: str | None,
+    include_drafts: bool,
+) -> tuple[frozenset[int] | None, frozenset[int]]:
+    """(docs to keep or None for all, docs to drop) for the filters, from cached term sets."""
+    drop: frozenset[int] = frozenset()
+    if not include_drafts:
+        others = [s for s in _lexicon(evaluator.reader, "status") if s != "published"]
+        drop = frozenset().union(*(evaluator.docs("status", s) for s in others))
+    wanted: list[frozenset[int]] = []
+    type_list = [t for t in (types or []) if isinstance(t, str) and t]
+    if type_list:
+        wanted.append(frozenset().union(*(evaluator.docs("type", t) for t in type_list)))
+    if isinstance(category, str) and fold_key(category).strip("/"):
+        key = fold_key(category).strip("/")
+        below = [c for c in evaluator.reader.expand_prefix("category_key", key + "/")]
+        names = [key, *(c.decode("utf-8") if isinstance(c, bytes) else c for c in below)]
+        wanted.append(frozenset().union(*(evaluator.docs("category_key", c) for c in names)))
+    if isinstance(tag, str) and fold_key(tag):
+        wanted.append(evaluator.docs("tag_key", fold_key(tag)))
+    if not wanted:
+        return None, drop
+    return frozenset.intersection(*wanted), drop
+
+
+def _lexicon(reader, fieldname: str) -> list[str]:
+    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
+
+
 def _ranked(searcher: Searcher, query: wq.Query, allowed: wq.Query) -> list[tuple[float, int]]:
     """Every matching (score, docnum), best first: one scoring pass gives page, total and facets."""
     reader = searcher.reader()
@@ -380,20 +456,8 @@ def _dedupe(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[f
     return [item for _, item in sorted(chosen.values(), key=lambda c: c[0])]
 
 
-def _facets(docs: list[int], searcher: Searcher | None) -> dict[str, dict[str, int]]:
-    counts: dict[str, Counter] = {"type": Counter(), "category": Counter(), "tag": Counter()}
-    if searcher is not None and docs:
-        reader = searcher.reader()
-        types = reader.column_reader("type")
-        categories = reader.column_reader("category_path")
-        tags = reader.column_reader("tags_col")
-        for docnum in docs:
-            counts["type"][types[docnum]] += 1
-            counts["category"][categories[docnum]] += 1
-            raw = tags[docnum]
-            for tag in set(raw.decode("utf-8").split("\x1f")) if raw else ():
-                counts["tag"][tag] += 1
-    return {name: dict(c.most_common()) for name, c in counts.items()}
+def _empty_facets() -> dict[str, dict[str, int]]:
+    return {"type": {}, "category": {}, "tag": {}}
 
 
 def _mark_terms(concepts: list[Concept]) -> list[str]:
@@ -407,16 +471,17 @@ def _mark_terms(concepts: list[Concept]) -> list[str]:
 
 def _hit(hit: dict, score: float, marks: list[str]) -> Hit:
     summary, body = hit.get("summary", ""), hit.get("body", "")
-    source = next(
-        (t for t in (summary, body) if build_snippet(t, marks).count("<mark>")), summary or body
-    )
+    snippet = build_snippet(summary, marks) if summary else ""
+    if "<mark>" not in snippet and body:
+        in_body = build_snippet(body, marks)
+        snippet = in_body if "<mark>" in in_body or not snippet else snippet
     return Hit(
         slug=hit["slug"],
         title=hit["title"],
         type=hit["type"],
         category=hit["category_path"],
         tags=list(hit.get("tag_list") or []),
-        snippet=build_snippet(source, marks),
+        snippet=snippet,
         score=float(score),
         status=hit["status"],
         doc_id=hit["doc_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kbsite.db import Base, UTCDateTime, utcnow, write_session
 
 MAX_LOGGED_QUERY = 300
+MAX_LOG_ID = 2**31 - 1
+SOURCES = ("web", "api")
+_DROPPED = {"Cc", "Cs"}  # control characters, lone surrogates
 
 
 class SearchLog(Base):
@@ -27,27 +31,39 @@ class SearchLog(Base):
     opened_rank: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
+def clean_query(query: str) -> str:
+    """The query as logged: control characters dropped, whitespace collapsed, at most 300 chars."""
+    text = "".join(ch for ch in query if unicodedata.category(ch) not in _DROPPED)
+    return " ".join(text.split())[:MAX_LOGGED_QUERY]
+
+
 def log_search(user, query: str, result_count: int, source: str = "web") -> int | None:
-    """Record a query (blank queries are not worth logging); returns the log id."""
-    text = " ".join(query.split())[:MAX_LOGGED_QUERY]
+    """Record a query for the trainers' content-gap view (blank ones are not); returns the log id."""
+    text = clean_query(query if isinstance(query, str) else "")
     if not text:
         return None
     with write_session() as sess:
         row = SearchLog(
             user_id=getattr(user, "id", None),
             query=text,
-            result_count=result_count,
-            source=source[:20],
+            result_count=max(0, int(result_count)),
+            source=source if source in SOURCES else "web",
         )
         sess.add(row)
         sess.flush()
         return row.id
 
 
-def log_open(log_id: int, slug: str, rank: int | None, user) -> None:
-    """Mark which result of a logged search was opened (only the searcher's own log)."""
+def log_open(log_id: int, slug: str, rank: int | None, user) -> bool:
+    """Mark which result of a logged search was opened first; False if it is not the user's log."""
+    user_id = getattr(user, "id", None)
+    if user_id is None or not 0 < log_id <= MAX_LOG_ID:
+        return False
     with write_session() as sess:
         row = sess.get(SearchLog, log_id)
-        if row is not None and row.user_id == getattr(user, "id", None) and row.opened_slug is None:
+        if row is None or row.user_id != user_id:
+            return False
+        if row.opened_slug is None:
             row.opened_slug = slug[:80]
             row.opened_rank = rank
+        return True

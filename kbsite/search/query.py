@@ -8,6 +8,7 @@ built into Term/And/Or objects field by field.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +26,11 @@ from kbsite.search.analysis import (
 )
 
 MAX_QUERY_CHARS = 1000
+_SPEAKER = re.compile(r"(?:^|\n)[ \t\u3000]*[\u4e00-\u9fffA-Za-z]{1,6}[ \t]*[:：]", re.MULTILINE)
 SHORT_QUERY_CHARS = 24
 SHORT_QUERY_CONCEPTS = 4
 MAX_KEY_TERMS = 6
-FIELD_BOOSTS = {"title": 4.0, "tags": 3.0, "summary": 1.5, "category": 1.5, "body": 1.0}
+FIELD_BOOSTS = {"title": 2.5, "tags": 2.0, "summary": 1.5, "category": 1.0, "body": 1.0}
 VARIANT_FIELDS = ("title", "tags", "summary", "body")
 SYNONYM_BOOST = 0.8
 
@@ -109,7 +111,8 @@ def plan_query(
     raw: str, tk: jieba.Tokenizer, scanner: PhraseScanner, synonyms: SynonymTable
 ) -> QueryPlan:
     """Fold, segment and reduce a raw query to weighted concepts."""
-    folded = " ".join(clean_text(raw[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS].split())
+    raw = strip_speakers(raw[: MAX_QUERY_CHARS * 2])
+    folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
     words = query_words(tk, rest)
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
@@ -119,6 +122,18 @@ def plan_query(
         chosen = _key_terms(phrases, words)
     concepts = _dedupe_by_group(chosen, synonyms)
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def strip_speakers(text: str) -> str:
+    """Drop the speaker labels of a pasted chat transcript (顾客：… 客服：…).
+
+    Labels repeat on every line, so TF-IDF would otherwise pick 顾客/客服 as
+    the message's key terms. Only text with two or more labelled lines counts
+    as a transcript; a single "9:00" or "注意：" is left alone.
+    """
+    if len(_SPEAKER.findall(text)) < 2:
+        return text
+    return _SPEAKER.sub("\n", text)
 
 
 def _key_terms(phrases: list[str], words: list[str]) -> list[tuple[str, float]]:

@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from kbsite.textnorm import fold_chars
+from kbsite.textnorm import fold, fold_chars
 
 SNIPPET_CHARS = 120
 _LEAD = 30
@@ -22,20 +22,35 @@ def build_snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -
     """Safe HTML excerpt of ``text`` with matched terms wrapped in ``<mark>``."""
     text = " ".join(text.split())
     pattern = _pattern(terms)
-    folded = fold_chars(text)
-    first = pattern.search(folded) if pattern else None
-    start = 0 if first is None else max(0, min(first.start() - _LEAD, len(text) - width))
+    start = _window_start(text, pattern, width)
     end = min(len(text), start + width)
     out = ["…" if start else ""]
     pos = start
     if pattern:
-        for match in pattern.finditer(folded, start, end):
-            out.append(html.escape(text[pos : match.start()]))
-            out.append(f"<mark>{html.escape(text[match.start() : match.end()])}</mark>")
-            pos = match.end()
+        # Fold only the shown window: stored bodies are long, snippets are not.
+        window = _fold_same_length(text[start:end])
+        for match in pattern.finditer(window):
+            m_start, m_end = start + match.start(), start + match.end()
+            out.append(html.escape(text[pos:m_start]))
+            out.append(f"<mark>{html.escape(text[m_start:m_end])}</mark>")
+            pos = m_end
     out.append(html.escape(text[pos:end]))
     out.append("…" if end < len(text) else "")
     return "".join(out).replace("</mark><mark>", "")
+
+
+def _window_start(text: str, pattern: re.Pattern[str] | None, width: int) -> int:
+    """Start of the window: a little before the first match (unfolded text tried first)."""
+    if pattern is None:
+        return 0
+    first = pattern.search(text) or pattern.search(_fold_same_length(text))
+    return 0 if first is None else max(0, min(first.start() - _LEAD, len(text) - width))
+
+
+def _fold_same_length(text: str) -> str:
+    """Folded text with offsets equal to the original's (OpenCC in one call when it keeps length)."""
+    folded = fold(text)
+    return folded if len(folded) == len(text) else fold_chars(text)
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:

@@ -1,0 +1,1 @@
+"""Administration: users, roles, API tokens and the audit log."""

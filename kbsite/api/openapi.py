@@ -1,0 +1,200 @@
+"""The OpenAPI 3.1 description of the API for chat tools, served at ``/api/openapi.json``.
+
+Tests validate real responses against these schemas, so the description cannot drift.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from kbsite.api import bp
+from kbsite.auth.permissions import public
+
+NULLABLE_STR = {"type": ["string", "null"]}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+def _obj(required: list[str], **props) -> dict:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERR = {
+    "400": _json(_ref("Error"), "Invalid input"),
+    "401": _json(_ref("Error"), "No session and no valid bearer token"),
+    "403": _json(_ref("Error"), "The user lacks the permission"),
+}
+NOT_FOUND = {"404": _json(_ref("Error"), "No such published template")}
+NOT_JSON = {"415": _json(_ref("Error"), "The body was not sent as application/json")}
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+CHANNEL = {"type": "string", "enum": ["在线", "电话", "邮件"]}
+
+SCHEMAS: dict[str, dict] = {
+    "Error": _obj(["error"], error={"type": "string"}),
+    "Hit": _obj(
+        ["slug", "title", "type", "category", "tags", "snippet", "score", "status"],
+        slug={"type": "string"}, title={"type": "string"},
+        type={"type": "string", "enum": ["faq", "policy", "template", "case"]},
+        category={"type": "string"}, tags={"type": "array", "items": {"type": "string"}},
+        snippet={"type": "string", "description": "HTML: escaped text, matches wrapped in <mark>"},
+        score={"type": "number"}, status={"type": "string", "enum": ["published", "draft"]},
+    ),
+    "SearchResults": _obj(
+        ["query", "total", "results", "facets", "suggestion", "message", "log_id"],
+        query={"type": "string"}, total={"type": "integer"},
+        results={"type": "array", "items": _ref("Hit")},
+        facets=_obj(["type", "category", "tag"], type=COUNTS, category=COUNTS, tag=COUNTS),
+        suggestion=NULLABLE_STR | {"description": "Did-you-mean query"},
+        message=NULLABLE_STR | {"description": "Why nothing could be searched"},
+        log_id={"type": ["integer", "null"], "description": "Pass to /search/{log_id}/open"},
+    ),
+    "Suggestions": _obj(["suggestions"], suggestions={"type": "array", "items": _obj(
+        ["slug", "title", "type"], slug={"type": "string"}, title={"type": "string"},
+        type={"type": "string"})}),
+    "OpenedResult": _obj(["slug"], slug={"type": "string"},
+                         rank={"type": "integer", "minimum": 1, "description": "1 = first result"}),
+    "Template": _obj(
+        ["slug", "title", "category", "text", "placeholders", "variants"],
+        slug={"type": "string"}, title={"type": "string"}, category={"type": "string"},
+        text={"type": "string", "description": "The default (在线) text with {{placeholders}}"},
+        placeholders={"type": "array", "items": {"type": "string"}},
+        variants={"type": "object", "description": "Channel → text; always has 在线",
+                  "propertyNames": CHANNEL, "additionalProperties": {"type": "string"}},
+        revision={"type": "integer"}, favourite={"type": "boolean"},
+    ),
+    "RenderRequest": _obj(
+        ["values"],
+        values={"type": "object", "additionalProperties": {"type": ["string", "number", "null"]},
+                "description": "Placeholder name → value; values are inserted literally"},
+        channel=CHANNEL,
+    ),
+    "CopyRequest": {"allOf": [_ref("RenderRequest"), {"type": "object", "properties": {
+        "partial": {"type": "boolean", "description": "Allow empty placeholders (left as {{名称}})"}}}]},
+    "Rendered": _obj(["text"], text={"type": "string"}),
+    "Copied": _obj(["text", "revision", "copies_today"], text={"type": "string"},
+                   revision={"type": "integer"}, copies_today={"type": "integer"}),
+    "PlaceholderProblem": _obj(
+        ["error", "missing", "unknown"], error={"type": "string"},
+        missing={"type": "array", "items": {"type": "string"}},
+        unknown={"type": "array", "items": {"type": "string"}},
+    ),
+    "FavouriteState": _obj(["slug", "favourite"], slug={"type": "string"},
+                           favourite={"type": "boolean"}),
+    "TemplateRef": _obj(["slug", "title", "category", "count"], slug={"type": "string"},
+                        title={"type": "string"}, category={"type": "string"},
+                        count={"type": "integer"}),
+    "Shortlists": _obj(["favourites", "recent", "popular"],
+                       **{k: {"type": "array", "items": _ref("TemplateRef")}
+                          for k in ("favourites", "recent", "popular")}),
+    "CheckRequest": _obj(["text"], text={"type": "string", "maxLength": 20000}),
+    "Issue": _obj(
+        ["start", "end", "start_utf16", "end_utf16", "text", "phrase", "category", "suggestion",
+         "severity"],
+        start={"type": "integer", "description": "Code-point offset (Python str index)"},
+        end={"type": "integer", "description": "Exclusive code-point offset"},
+        start_utf16={"type": "integer", "description": "The same offset in UTF-16 units (JavaScript)"},
+        end_utf16={"type": "integer"},
+        text={"type": "string", "description": "The flagged text as sent"},
+        phrase={"type": "string", "description": "The lexicon wording it matched"},
+        category={"type": "string"}, suggestion={"type": "string", "description": "Approved alternative"},
+        severity={"type": "string", "enum": ["forbidden", "risky"]}, note={"type": "string"},
+    ),
+    "CheckResult": _obj(["issues"], issues={"type": "array", "items": _ref("Issue")},
+                        lexicon_revision={"type": ["integer", "null"]}),
+}
+
+
+def _op(summary: str, responses: dict, **extra) -> dict:
+    return {"summary": summary, "responses": responses, **extra}
+
+
+def _body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+PATHS = {
+    "/search": {"get": _op(
+        "Search knowledge items and templates", {"200": _json(_ref("SearchResults"), "Results")} | ERR,
+        parameters=[
+            {"name": "q", "in": "query", "schema": {"type": "string"}},
+            {"name": "type", "in": "query", "schema": {"type": "string"},
+             "description": "faq, policy, template, case; repeat or comma-separate"},
+            {"name": "category", "in": "query", "schema": {"type": "string"}},
+            {"name": "tag", "in": "query", "schema": {"type": "string"}},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            {"name": "log", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+             "description": "0: do not log this search (no log_id)"},
+        ])},
+    "/search/{log_id}/open": {"post": _op(
+        "Record which result of a logged search was opened",
+        {"200": _json(_obj(["ok"], ok={"type": "boolean"}), "Recorded"),
+         "404": _json(_ref("Error"), "No such search of the caller's")} | ERR,
+        parameters=[{"name": "log_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        requestBody=_body("OpenedResult"))},
+    "/suggest": {"get": _op(
+        "Titles as the user types", {"200": _json(_ref("Suggestions"), "Suggestions")} | ERR,
+        parameters=[{"name": "q", "in": "query", "schema": {"type": "string"}}])},
+    "/templates/{slug}": {"get": _op(
+        "A published template: text, placeholders, channel variants",
+        {"200": _json(_ref("Template"), "The template")} | ERR | NOT_FOUND, parameters=[SLUG])},
+    "/templates/{slug}/render": {"post": _op(
+        "Fill a template on the server",
+        {"200": _json(_ref("Rendered"), "The reply"),
+         "400": _json({"anyOf": [_ref("PlaceholderProblem"), _ref("Error")]},
+                      "Missing or unknown placeholders (named), or bad input"),
+         "401": ERR["401"], "403": ERR["403"]} | NOT_FOUND | NOT_JSON,
+        parameters=[SLUG], requestBody=_body("RenderRequest"))},
+    "/templates/{slug}/copy": {"post": _op(
+        "Fill a template for the clipboard and count the copy (per template, user and day)",
+        {"200": _json(_ref("Copied"), "The reply"),
+         "400": _json({"anyOf": [_ref("PlaceholderProblem"), _ref("Error")]}, "As for render"),
+         "401": ERR["401"], "403": ERR["403"]} | NOT_FOUND | NOT_JSON,
+        parameters=[SLUG], requestBody=_body("CopyRequest"))},
+    "/templates/{slug}/favourite": {
+        "put": _op("Pin a template", {"200": _json(_ref("FavouriteState"), "Pinned")} | ERR | NOT_FOUND,
+                   parameters=[SLUG]),
+        "delete": _op("Unpin a template", {"200": _json(_ref("FavouriteState"), "Unpinned")} | ERR
+                      | NOT_FOUND, parameters=[SLUG]),
+    },
+    "/me/templates": {"get": _op(
+        "The caller's favourites and recent templates, and the team's most-copied ones",
+        {"200": _json(_ref("Shortlists"), "Shortlists")} | ERR)},
+    "/check": {"post": _op(
+        "Find forbidden and risky phrases in a draft reply",
+        {"200": _json(_ref("CheckResult"), "Issues in text order")} | ERR | NOT_JSON,
+        requestBody=_body("CheckRequest"))},
+}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "kbsite API", "version": "1.0.0",
+        "description": (
+            "Search, templates and the reply checker for chat tools. Authenticate with "
+            "`Authorization: Bearer <token>` (`kbsite create-token`). POST bodies must be "
+            "`application/json`. Offsets from /check are Unicode code points (Python string "
+            "indices); JavaScript strings count UTF-16 units, which differ after astral "
+            "characters such as emoji, so `start_utf16`/`end_utf16` are returned as well."
+        ),
+    },
+    "servers": [{"url": "/api"}],
+    "security": [{"bearer": []}],
+    "components": {"schemas": SCHEMAS,
+                   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "paths": PATHS,
+}
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_json():
+    """The API description (public: it holds no data)."""
+    return jsonify(SPEC)

@@ -1,0 +1,123 @@
+"""Training records: course assignments, lessons read, quiz attempts, review cards and rounds.
+
+Quizzes, lessons and courses themselves are ordinary content items (type quiz,
+lesson, course); these tables only hold what people did with them. An attempt
+is pinned to one quiz revision and carries the secret seed behind its option
+ids; the seed never leaves the server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kbsite.auth.models import User
+from kbsite.content.models import Revision
+from kbsite.db import Base, UTCDateTime, utcnow
+
+ATTEMPT_STATES = ("open", "graded", "expired")
+
+
+class Assignment(Base):
+    """A course a trainer assigned to one user or to a whole cohort, with a due date."""
+
+    __tablename__ = "training_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_slug: Mapped[str] = mapped_column(String(80), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), default=None,
+                                                index=True)
+    cohort: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    due_date: Mapped[str | None] = mapped_column(String(10), default=None)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class LessonRead(Base):
+    """A lesson a trainee marked as read (progress is per lesson, shared by every course using it)."""
+
+    __tablename__ = "training_lesson_reads"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_slug: Mapped[str] = mapped_column(String(80))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attempt(Base):
+    """One try at one quiz revision by one user: open → graded (or expired past the deadline)."""
+
+    __tablename__ = "training_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_slug: Mapped[str] = mapped_column(String(80), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_percent: Mapped[float | None] = mapped_column(Float, default=None)
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per question: {"score", "correct", "feedback": [[status, subject, message, cite, suggestion]], "answer"}
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User] = relationship()
+    revision: Mapped[Revision] = relationship()
+
+    @property
+    def seconds_taken(self) -> float | None:
+        """Wall time from start to finish, as the server saw it."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ReviewCard(Base):
+    """One missed question in one trainee's Leitner queue (see training/schedule.py)."""
+
+    __tablename__ = "training_review_cards"
+    __table_args__ = (UniqueConstraint("user_id", "quiz_slug", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_slug: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(64))
+    box: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    mastered: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewRound(Base):
+    """A daily review sitting: the due cards shown, under a fresh secret seed, graded once."""
+
+    __tablename__ = "training_review_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    # [{"card": id, "quiz": slug, "question": id, "revision": revision id}]
+    cards: Mapped[list] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,164 @@
+"""Results for trainers: per trainee, per cohort and per quiz, charts' data and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from kbsite.auth.models import User
+from kbsite.db import session
+from kbsite.training import catalog, progress
+from kbsite.training.models import Attempt
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class TraineeRow:
+    """One line of the dashboard's trainee table."""
+
+    user: User
+    assigned: int
+    completed: int
+    attempts: int
+    mean_score: float | None
+    last: Attempt | None
+
+
+def closed_attempts(user_ids: Iterable[int] | None = None, quiz_slug: str | None = None) -> list[Attempt]:
+    """Finished attempts (graded or expired), oldest first, optionally filtered."""
+    query = select(Attempt).where(Attempt.state != "open").order_by(Attempt.finished_at)
+    if user_ids is not None:
+        query = query.where(Attempt.user_id.in_(list(user_ids)))
+    if quiz_slug:
+        query = query.where(Attempt.quiz_slug == quiz_slug)
+    return list(session().scalars(query))
+
+
+def trainees(cohort: str | None = None) -> list[User]:
+    """Agents (and anyone with attempts), optionally of one cohort."""
+    with_attempts = select(Attempt.user_id).distinct()
+    query = select(User).where((User.role == "agent") | User.id.in_(with_attempts)).order_by(User.username)
+    if cohort:
+        query = query.where(User.cohort == cohort)
+    return list(session().scalars(query))
+
+
+def cohorts() -> list[str]:
+    """Every cohort name in use."""
+    return sorted(c for c in session().scalars(select(User.cohort).distinct()) if c)
+
+
+def trainee_rows(users: list[User]) -> list[TraineeRow]:
+    """Assigned/completed courses, attempts, mean score and the latest attempt per trainee."""
+    by_user: dict[int, list[Attempt]] = defaultdict(list)
+    for a in closed_attempts([u.id for u in users]):
+        by_user[a.user_id].append(a)
+    rows = []
+    for user in users:
+        path = progress.my_path(user)
+        mine = by_user.get(user.id, [])
+        scores = [a.score_percent for a in mine if a.score_percent is not None]
+        rows.append(TraineeRow(user, len(path.assigned), sum(cp.complete for cp in path.assigned), len(mine),
+                               round(sum(scores) / len(scores), 1) if scores else None,
+                               mine[-1] if mine else None))
+    return rows
+
+
+def score_series(attempts: list[Attempt]) -> tuple[list[str], dict[str, list[float]]]:
+    """Scores over time: the mean score per day, and the mean of the day's best per quiz."""
+    days: dict[str, list[float]] = defaultdict(list)
+    for a in attempts:
+        days[a.finished_at.strftime("%m-%d")].append(a.score_percent or 0.0)
+    labels = sorted(days)
+    return labels, {"平均分": [round(sum(days[d]) / len(days[d]), 1) for d in labels]}
+
+
+@dataclass
+class MissStat:
+    """How often a question (or one of its options/points) was got wrong."""
+
+    quiz_slug: str
+    question_id: str
+    prompt: str
+    asked: int
+    missed: int
+    wrong_picks: list[tuple[str, int]]
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.missed / self.asked, 1) if self.asked else 0.0
+
+
+def _prompt(quiz_slug: str, qid: str, cache: dict) -> str:
+    if quiz_slug not in cache:
+        try:
+            cache[quiz_slug] = catalog.quiz_of(catalog.published(quiz_slug, "quiz").rev)
+        except Exception:  # noqa: BLE001 - an unpublished or broken quiz still has statistics
+            cache[quiz_slug] = None
+    quiz = cache[quiz_slug]
+    try:
+        q = quiz.question(qid) if quiz else None
+    except KeyError:
+        q = None
+    if q is None:
+        return qid
+    text = q.prompt or (q.chat[-1].text if q.chat else qid)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def most_missed(attempts: list[Attempt], limit: int = 10) -> list[MissStat]:
+    """Questions by miss rate, each with the options, positions or points most often got wrong."""
+    asked: Counter = Counter()
+    missed: Counter = Counter()
+    picks: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for a in attempts:
+        for qid, entry in (a.result or {}).items():
+            key = (a.quiz_slug, qid)
+            asked[key] += 1
+            if not entry.get("correct"):
+                missed[key] += 1
+            for status, subject, *_ in entry.get("feedback", []):
+                if status == "wrong" or (status == "missed" and subject != "未作答"):
+                    picks[key][subject] += 1
+    cache: dict = {}
+    stats = [MissStat(k[0], k[1], _prompt(k[0], k[1], cache), asked[k], missed[k], picks[k].most_common(3))
+             for k in asked if missed[k]]
+    stats.sort(key=lambda s: (-s.rate, -s.missed, s.quiz_slug, s.question_id))
+    return stats[:limit]
+
+
+def mean_seconds(attempts: list[Attempt]) -> float | None:
+    """Average time taken by graded attempts."""
+    taken = [a.seconds_taken for a in attempts if a.seconds_taken is not None and a.state == "graded"]
+    return round(sum(taken) / len(taken), 1) if taken else None
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def attempts_csv(attempts: list[Attempt]) -> str:
+    """Attempts as CSV with a UTF-8 BOM (Excel opens Chinese text correctly)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["用户名", "姓名", "小组", "测验", "版本ID", "第几次", "开始时间", "完成时间",
+                     "用时（秒）", "得分", "通过", "状态", "超时"])
+    for a in attempts:
+        writer.writerow([_cell(v) for v in (
+            a.user.username, a.user.name, a.user.cohort or "", a.quiz_slug, a.revision_id, a.number,
+            a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            a.finished_at.strftime("%Y-%m-%d %H:%M:%S") if a.finished_at else "",
+            round(a.seconds_taken) if a.seconds_taken is not None else "",
+            a.score_percent, "是" if a.passed else "否", {"graded": "已评分", "expired": "超时作废"}.get(a.state,
+                                                                                                  a.state),
+            "是" if a.late else "否",
+        )])
+    return "\ufeff" + out.getvalue()

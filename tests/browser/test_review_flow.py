@@ -1,0 +1,96 @@
+"""Playwright: review before publish (trainer → reviewer → agent) and merging a stale save."""
+
+from __future__ import annotations
+
+from tests_support import sign_in
+
+SLUG = "size-exchange"
+
+
+def _page_for(browser, live_app, username):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    sign_in(page, live_app.url, username)
+    return ctx, page
+
+
+def test_trainer_submits_a_reviewer_approves_and_the_agent_sees_it(live_app, browser):
+    contexts = []
+    try:
+        ctx, trainer = _page_for(browser, live_app, "trainer")
+        contexts.append(ctx)
+        trainer.goto(f"{live_app.url}/items/{SLUG}/edit")
+        trainer.fill("textarea[name=body]", "签收后七天内可以免费换一次尺码，运费由店铺承担。")
+        trainer.fill("input[name=message]", "写明运费")
+        trainer.click("button[name=submit]")
+        trainer.wait_for_selector(".flash-success")
+
+        ctx, agent = _page_for(browser, live_app, "agent")
+        contexts.append(ctx)
+        agent.goto(f"{live_app.url}/items/{SLUG}")
+        assert "运费由店铺承担" not in agent.inner_text("article")
+
+        # the author cannot approve their own change
+        trainer.goto(f"{live_app.url}/review/")
+        own = trainer.locator(f"section.review-item[data-slug={SLUG}]")
+        assert "需由其他培训师或管理员审核" in own.inner_text()
+
+        ctx, reviewer = _page_for(browser, live_app, "reviewer")
+        contexts.append(ctx)
+        reviewer.click("nav.mainnav >> text=审核")
+        card = reviewer.locator(f"section.review-item[data-slug={SLUG}]")
+        assert card.locator("ins").count() > 0  # the diff against what is published
+        card.locator("button[name=approve]").click()
+        reviewer.wait_for_selector(".flash-success")
+        assert "客服现在看到的是新版本" in reviewer.inner_text(".flash-success")
+
+        agent.reload()
+        assert "运费由店铺承担" in agent.inner_text("article")
+        trainer.goto(f"{live_app.url}/items/{SLUG}/history")
+        events = trainer.inner_text("ul.events")
+        assert "保存修改" in events and "批准发布" in events and "reviewer" in events
+    finally:
+        for ctx in contexts:
+            ctx.close()
+
+
+def test_a_stale_save_is_merged_in_the_conflict_view_keeping_both(live_app, browser):
+    contexts = []
+    try:
+        ctx, first = _page_for(browser, live_app, "trainer")
+        contexts.append(ctx)
+        ctx, second = _page_for(browser, live_app, "reviewer")
+        contexts.append(ctx)
+        for page in (first, second):  # both open the editor on the same revision
+            page.goto(f"{live_app.url}/items/{SLUG}/edit")
+        original = first.input_value("textarea[name=body]").rstrip("\n")
+
+        first.fill("textarea[name=body]", original + "\n甲补充：换货寄回请附上订单号。")
+        first.fill("input[name=message]", "甲的修改")
+        first.click("button[name=save]")
+        first.wait_for_selector(".flash-success")
+
+        second.fill("textarea[name=body]", original + "\n乙补充：吊牌未拆才能换。")
+        second.fill("input[name=message]", "乙的修改")
+        second.click("button[name=save]")
+        second.wait_for_selector("#conflict")
+        block = second.locator(".merge-block.merge-conflict").first
+        assert block.locator("del, ins").count() > 0  # differences are marked
+        block.locator("input[value=mine]").check()
+        body = second.input_value("textarea[name=body]")
+        assert "乙补充" in body and "甲补充" not in body
+        block.locator("input[value=both]").check()
+        body = second.input_value("textarea[name=body]")
+        assert "甲补充" in body and "乙补充" in body
+        second.click("button[name=save]")
+        second.wait_for_selector(".flash-success")
+
+        second.goto(f"{live_app.url}/items/{SLUG}")
+        text = second.inner_text("article")
+        assert "甲补充" in text and "乙补充" in text
+        second.goto(f"{live_app.url}/items/{SLUG}/history")
+        history = second.inner_text("table.history")
+        assert "甲的修改" in history and "乙的修改" in history
+    finally:
+        for ctx in contexts:
+            ctx.close()
