@@ -30,3 +30,13 @@ def test_migrations_match_models_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_migrations_match_models_on_postgres(pg_url):
     assert _diff(pg_url) == []
+
+
+def test_downgrade_to_base_and_back(tmp_path):
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    migrations.upgrade(url)
+    command.downgrade(migrations.alembic_config(url), "base")
+    migrations.upgrade(url)
+    assert _diff(url) == []

@@ -172,13 +172,13 @@ class SearchService:
         index_dir: Path,
         db: Database,
         *,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] | None = None,
         config_refresh_seconds: float = CONFIG_REFRESH_SECONDS,
         lock_timeout: float = SYNC_LOCK_TIMEOUT,
     ):
         self.index_dir = Path(index_dir)
         self.db = db
-        self.today = today  # injectable clock: scheduled policies switch when it says so
+        self.today = today or _app_today  # injectable clock: scheduled policies switch by it
         self.config_refresh_seconds = config_refresh_seconds
         self.lock_timeout = lock_timeout
         self.last_sync: dict = {}
@@ -435,6 +435,13 @@ class SearchService:
             log.exception("suggest failed")
             self._mark_dirty()
             return []
+
+
+def _app_today() -> date:
+    """The app's today (``TODAY`` config pins it), the same date agents' pages use."""
+    from kbsite.content.service import today
+
+    return today()
 
 
 def _flock(fh, timeout: float) -> None:
