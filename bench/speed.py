@@ -3,8 +3,9 @@
 Usage::
 
     .venv/bin/python bench/speed.py                      # 1k and 10k entries
-    .venv/bin/python bench/speed.py --with-100k          # 1k, 10k and 100k (slow build)
+    .venv/bin/python bench/speed.py --with-100k          # 1k, 10k and 100k
     .venv/bin/python bench/speed.py --sizes 2000 --peers kbsite --rebuild
+    .venv/bin/python bench/speed.py --sizes 10000 --peers kbsite --http   # + GET /api/search
 
 For each size and back-end, a fresh worker process builds the index of the
 generated corpus (bench/corpus.py) or reuses the one cached under
@@ -13,18 +14,28 @@ latency (all non-pasted queries of bench/queries.yaml as "short", the pasted
 messages as "pasted"; one warm-up pass, then ``--repeat`` timed passes),
 save-to-searchable (upsert one new doc, then search until it is returned)
 and peak RSS. Build figures of a cached index come from its first build.
+
+``--http`` also builds a real site (SQLite database + index: the starter
+library plus the same generated entries, bench/browser_perf.py's
+``build_site``), serves it with waitress on 127.0.0.1 in its own process, and
+times ``GET /api/search?q=…&limit=10`` with a bearer token over one
+keep-alive connection, as an API client would.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import resource
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -62,6 +73,9 @@ def work_build(name: str, size: int, rebuild: bool) -> dict:
     record = CACHE / f"{name}-{size}-s{SEED}.build.json"
     if not rebuild and record.exists() and peer.ready(size):
         return {**json.loads(record.read_text()), "cached": True}
+    if peer.directory.exists():  # a clean build: no older generation in the size figure
+        shutil.rmtree(peer.directory)
+        peer = make_peer(name, size)
     generator = Generator(SEED)
     started = time.perf_counter()
     peer.build(generator.many(size), size)
@@ -117,6 +131,120 @@ def work_query(name: str, size: int, repeat: int) -> dict:
     return out
 
 
+def site_home(size: int) -> Path:
+    """Directory of the cached bench site (database + index) for ``size`` generated entries."""
+    return CACHE / f"site-{size}-s{SEED}"
+
+
+def site_config(home: Path) -> dict:
+    """App config of the bench site (the same as bench/browser_perf.py uses)."""
+    return {"SECRET_KEY": "bench-secret", "SQLALCHEMY_URL": f"sqlite:///{home / 'kbsite.db'}",
+            "SEARCH_INDEX_DIR": str(home / "search-index"), "RATELIMIT_ENABLED": False}
+
+
+def work_serve(size: int, port: int) -> None:
+    """Serve the bench site with waitress until killed (the HTTP benchmark's server process)."""
+    from waitress import serve
+
+    from kbsite import create_app
+
+    home = site_home(size)
+    os.environ["KBSITE_HOME"] = str(home)
+    app = create_app(site_config(home))
+    with app.app_context():
+        from kbsite.search.sync import service
+
+        service().catch_up()
+    serve(app, host="127.0.0.1", port=port, threads=8, ident="kbsite-bench", _quiet=True)
+
+
+def _site_token(size: int) -> tuple[str, float | None]:
+    """Build the site once (returns its build seconds when built now) and a fresh API token."""
+    from bench.browser_perf import USER, build_site
+    from kbsite import create_app
+    from kbsite.auth import service as auth
+
+    home = site_home(size)
+    built_s = None
+    if not (home / "built").exists():
+        started = time.perf_counter()
+        build_site(home, size)
+        built_s = time.perf_counter() - started
+    os.environ["KBSITE_HOME"] = str(home)
+    app = create_app(site_config(home))
+    with app.app_context():
+        token = auth.create_token(USER, name="bench")
+    app.extensions["kbsite.db"].engine.dispose()
+    return token, built_s
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_listening(port: int, server: subprocess.Popen, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"bench server exited with {server.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("bench server did not start")
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak RSS of another process (Linux VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def work_http(size: int, repeat: int) -> dict:
+    """Latency of GET /api/search through a real waitress server on 127.0.0.1."""
+    token, built_s = _site_token(size)
+    port = _free_port()
+    cmd = [sys.executable, __file__, "--worker", "serve", "kbsite", str(size), "--port", str(port)]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(port, server)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def call(text: str) -> float:
+            path = "/api/search?" + urllib.parse.urlencode({"q": text, "limit": 10})
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = time.perf_counter() - started
+            if response.status != 200 or b'"results"' not in body:
+                raise SystemExit(f"GET /api/search answered {response.status}: {body[:200]!r}")
+            return elapsed
+
+        queries = load_queries()
+        groups = {"short": [q.text for q in queries if q.kind != "pasted"],
+                  "pasted": [q.text for q in queries if q.kind == "pasted"]}
+        out: dict = {"site_build_s": built_s}
+        for group, texts in groups.items():
+            out[f"http_{group}_cold_p50"], out[f"http_{group}_cold_p95"] = percentiles(
+                [call(t) for t in texts])
+        for group, texts in groups.items():
+            samples = [call(t) for _ in range(repeat) for t in texts]
+            out[f"http_{group}_p50"], out[f"http_{group}_p95"] = percentiles(samples)
+        out["http_server_rss_mb"] = _vm_hwm_mb(server.pid)
+        conn.close()
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run_worker(*args: str) -> dict:
     """Run this script as a worker process and parse its JSON answer."""
     cmd = [sys.executable, __file__, "--worker", *args]
@@ -135,6 +263,14 @@ COLUMNS = (
     ("pasted p50 ms", "pasted_p50", "{:.1f}"), ("pasted p95 ms", "pasted_p95", "{:.1f}"),
     ("short cold p95", "short_cold_p95", "{:.1f}"), ("pasted cold p95", "pasted_cold_p95", "{:.1f}"),
 )
+HTTP_COLUMNS = (
+    ("HTTP short p50 ms", "http_short_p50", "{:.1f}"), ("HTTP short p95 ms", "http_short_p95", "{:.1f}"),
+    ("HTTP pasted p50 ms", "http_pasted_p50", "{:.1f}"),
+    ("HTTP pasted p95 ms", "http_pasted_p95", "{:.1f}"),
+    ("HTTP short cold p95", "http_short_cold_p95", "{:.1f}"),
+    ("HTTP pasted cold p95", "http_pasted_cold_p95", "{:.1f}"),
+    ("server RSS MB", "http_server_rss_mb", "{:.0f}"),
+)
 RATIO_KEYS = ("build_s", "index_mb", "save_ms", "short_p50", "short_p95", "pasted_p50", "pasted_p95",
               "short_cold_p95", "pasted_cold_p95")
 
@@ -152,6 +288,13 @@ def render(rows: dict[tuple[int, str], dict]) -> str:
             ratio = [f"×{mine[k] / row[k]:.1f}" if k in RATIO_KEYS and row.get(k) else ""
                      for _, k, _f in COLUMNS]
             lines.append(f"| {size:,} | kbsite ÷ {name} | " + " | ".join(ratio) + " |")
+    http_rows = [(size, row) for (size, name), row in rows.items() if "http_short_p50" in row]
+    if http_rows:
+        lines += ["", "| size | " + " | ".join(c[0] for c in HTTP_COLUMNS) + " |",
+                  "|---|" + "---|" * len(HTTP_COLUMNS)]
+        for size, row in http_rows:
+            cells = [fmt.format(row[key]) if key in row else "" for _, key, fmt in HTTP_COLUMNS]
+            lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -164,13 +307,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes over the queries")
     parser.add_argument("--rebuild", action="store_true", help="ignore cached indexes")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--http", action="store_true",
+                        help="also time GET /api/search on a real server (kbsite only)")
     parser.add_argument("--worker", nargs=3, metavar=("MODE", "PEER", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         mode, name, size = args.worker
-        result = (work_build(name, int(size), args.rebuild) if mode == "build"
-                  else work_query(name, int(size), args.repeat))
-        print(json.dumps(result))
+        if mode == "serve":
+            work_serve(int(size), args.port)
+            return 0
+        workers = {"build": lambda: work_build(name, int(size), args.rebuild),
+                   "query": lambda: work_query(name, int(size), args.repeat),
+                   "http": lambda: work_http(int(size), args.repeat)}
+        print(json.dumps(workers[mode]()))
         return 0
     CACHE.mkdir(exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -185,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"… {name} {size:,}: queries", file=sys.stderr, flush=True)
             queried = run_worker("query", name, str(size), "--repeat", str(args.repeat))
             rows[(size, name)] = {**built, **queried}
+            if args.http and name == "kbsite":
+                print(f"… kbsite {size:,}: site and HTTP", file=sys.stderr, flush=True)
+                rows[(size, name)].update(run_worker("http", name, str(size), "--repeat",
+                                                     str(args.repeat)))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Speed benchmark, {date.today().isoformat()}, {os.cpu_count()} CPUs, load average "
           f"{load} at the end; {args.repeat} warm passes (p50/p95), cold = first pass in a "

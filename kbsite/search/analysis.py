@@ -1,10 +1,12 @@
 """Chinese text analysis for the index and for queries.
 
-Owns the one segmenter per dictionary (a private ``jieba.Tokenizer`` so that
-engines with different dictionaries never share state), the Whoosh analyzer
-(folding → jieba words + CJK character bigrams + digit-unit tokens), the stop
-words, pinyin helpers for slip correction and title initials, and the
-analyzer version that tells the caller when the index must be rebuilt.
+Owns the one segmenter per dictionary and process (a private ``jieba.Tokenizer``
+so that engines with different dictionaries never share state; engines with
+the same words share it), the index-term counter with its per-clause cache
+(``TermCutter``), the Whoosh analyzer (folding → jieba words + CJK character
+bigrams + digit-unit tokens), the stop words, jieba's IDF table, pinyin helpers
+for slip correction and title initials, and the analyzer version that tells
+the caller when the index must be rebuilt.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
-import jieba.analyse
 from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 from whoosh.analysis import Token, Tokenizer
@@ -26,7 +29,7 @@ from whoosh.analysis import Token, Tokenizer
 from kbsite.textnorm import fold
 
 # Bump when the token stream changes for the same input: the caller rebuilds.
-ANALYSIS_CODE_VERSION = "3"
+ANALYSIS_CODE_VERSION = "4"
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -37,6 +40,10 @@ _IS_CJK = re.compile(f"^[{_CJK}]+$")
 _HAS_WORD_CHAR = re.compile(rf"[{_CJK}a-z0-9]")
 _DIGIT_UNIT = re.compile(rf"[0-9]+[{_CJK}]")
 _ALNUM = re.compile(r"^[a-z0-9][a-z0-9.+#&_%-]*$")
+# A superset of jieba's own block class: jieba cuts each such run independently,
+# so the terms of a text are exactly the sum of the terms of its runs.
+_BLOCK = re.compile(rf"[{_CJK}A-Za-z0-9+#&._%\-]+")
+BLOCK_CACHE_SIZE = 200_000  # runs (clauses between punctuation) remembered per dictionary
 
 # Function words and chat filler: they match most documents and carry no topic.
 _STOP_TEXT = """的 了 吗 呢 啊 吧 呀 哦 哟 嘛 哈 嗯 喔 噢 么 之 地 得 着 过 和 与 及 或 跟 同 而 但 就 都 也 还 又 再 才 很 太
@@ -49,29 +56,87 @@ _STOP_TEXT = """的 了 吗 呢 啊 吧 呀 哦 哟 嘛 哈 嗯 喔 噢 么 之 
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 _jieba_lock = threading.Lock()
+_cutter_lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
 def _tokenizer_for(words: tuple[str, ...]) -> jieba.Tokenizer:
-    jieba.dt.check_initialized()
+    # Load jieba's default dictionary (from its marshal cache) into this tokenizer only:
+    # copying jieba.dt's instead would keep two ~60 MB tables in every process.
     tk = jieba.Tokenizer()
-    # Copy the loaded default dictionary instead of parsing it again (1–1.5 s).
-    tk.FREQ, tk.total, tk.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
+    tk.initialize()
     for word in words:
         tk.add_word(word, freq=max(tk.suggest_freq(word, tune=False), 1000))
     return tk
 
 
 def segmenter(words: tuple[str, ...]) -> jieba.Tokenizer:
-    """Return the (cached, eagerly initialised) jieba tokenizer for a dictionary."""
+    """Return the per-process jieba tokenizer for a dictionary (built once, shared by engines)."""
     with _jieba_lock:
         return _tokenizer_for(words)
 
 
+@lru_cache(maxsize=8)
+def _cutter_for(words: tuple[str, ...]) -> TermCutter:
+    return TermCutter(segmenter(words))
+
+
+def term_cutter(words: tuple[str, ...]) -> TermCutter:
+    """Return the per-process TermCutter of a dictionary, shared so its run cache is too."""
+    with _cutter_lock:
+        return _cutter_for(words)
+
+
+class TermCutter:
+    """Index terms of folded text, counted, with each run's terms cached.
+
+    Entries repeat clauses (greetings, policy sentences, template lines) and
+    jieba costs ~30 µs a clause, so each run between punctuation is cut once
+    per process. Thread-safe: a lost insert only costs a second cut.
+    """
+
+    def __init__(self, tk: jieba.Tokenizer, cache_size: int | None = None) -> None:
+        self.tk = tk
+        self.cache_size = BLOCK_CACHE_SIZE if cache_size is None else cache_size
+        self._runs: dict[str, tuple[str, ...]] = {}
+        self._initials: dict[str, list[str]] = {}
+
+    def counts(self, text: str) -> Counter[str]:
+        """Term → frequency for an already folded text (same terms as ``index_terms``)."""
+        counts: Counter[str] = Counter()
+        runs = self._runs
+        for run in _BLOCK.findall(text):
+            terms = runs.get(run)
+            if terms is None:
+                terms = tuple(index_terms(self.tk, run))
+                if self.cache_size:
+                    if len(runs) >= self.cache_size:
+                        runs.clear()
+                    runs[run] = terms
+            counts.update(terms)
+        return counts
+
+    def initials(self, title: str) -> list[str]:
+        """``title_initials`` of a title, cached (titles repeat across statuses and saves)."""
+        found = self._initials.get(title)
+        if found is None:
+            found = title_initials(self.tk, title)
+            if len(self._initials) >= 50_000:
+                self._initials.clear()
+            self._initials[title] = found
+        return found
+
+
 @lru_cache(maxsize=1)
 def _idf_table() -> tuple[dict[str, float], float]:
-    tfidf = jieba.analyse.TFIDF()
-    return tfidf.idf_freq, tfidf.median_idf
+    # Read jieba's idf.txt as jieba.analyse.TFIDF does, without importing jieba.analyse:
+    # its import builds TF-IDF and TextRank objects and the POS tagger (~130 MB, ~1.3 s).
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    table: dict[str, float] = {}
+    for line in path.read_bytes().decode("utf-8").splitlines():
+        word, freq = line.strip().split(" ")
+        table[word] = float(freq)
+    return table, sorted(table.values())[len(table) // 2]
 
 
 def idf_table() -> tuple[dict[str, float], float]:
@@ -92,10 +157,24 @@ def analyzer_version(words: tuple[str, ...]) -> str:
     return f"{ANALYSIS_CODE_VERSION}-{digest[:12]}"
 
 
+class _Blanks(dict):
+    """str.translate table: control, format and separator characters → space (memoised)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        value = " " if unicodedata.category(ch)[0] in "CZ" else ch
+        if len(self) < 100_000:
+            self[code] = value
+        return value
+
+
+_BLANKS = _Blanks()
+
+
 def clean_text(text: str) -> str:
-    """Fold and drop control/format characters so that any input is safe to segment."""
+    """Fold and blank control/format characters so that any input is safe to segment."""
     text = fold(text)
-    return "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    return text if text.isprintable() else text.translate(_BLANKS)
 
 
 def is_cjk(word: str) -> bool:

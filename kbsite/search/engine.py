@@ -21,12 +21,13 @@ from kbsite.search import store
 from kbsite.search.analysis import (
     analyzer_version,
     bigrams,
+    clean_text,
     fold_key,
     idf_table,
     is_cjk,
     normalise_words,
     segmenter,
-    title_initials,
+    term_cutter,
 )
 from kbsite.search.model import Hit, SearchDoc, SearchResults
 from kbsite.search.query import (
@@ -64,6 +65,7 @@ class SearchEngine:
         self.words = normalise_words(words)
         self.analyzer_version = analyzer_version(self.words)
         self._tk = segmenter(self.words)  # loads jieba's dictionary now, not on the first query
+        self._cutter = term_cutter(self.words)
         idf_table()
         self._schema = store.make_schema(self.words)
         self._lock = threading.RLock()
@@ -114,7 +116,7 @@ class SearchEngine:
         gen = store.new_generation(self.index_dir, self._schema, self.analyzer_version)
         step = max(1, (total or 0) // 100) if total else 100
         try:
-            writer = store.open_generation(gen).writer(limitmb=128)
+            writer = store.BulkWriter(store.open_generation(gen), limitmb=128)
             try:
                 seen: set[str] = set()
                 for count, doc in enumerate(docs, 1):
@@ -151,7 +153,7 @@ class SearchEngine:
             gen = store.current_generation(self.index_dir)
             if gen is None:
                 raise store.SearchIndexError("no index: call ensure_index() first")
-            writer = store.open_generation(gen).writer(timeout=store.WRITE_TIMEOUT)
+            writer = store.BulkWriter(store.open_generation(gen), timeout=store.WRITE_TIMEOUT)
             try:
                 work(writer)
                 writer.commit()
@@ -161,19 +163,24 @@ class SearchEngine:
                 raise
 
     def _fields(self, doc: SearchDoc) -> dict:
+        """Whoosh field values; text fields are analysed here, once, as term counts."""
         tags = [t for t in doc.tags if t and t.strip()]
+        counts = self._cutter.counts
         return {
             "doc_id": doc.doc_id,
             "slug": doc.slug,
             "type": doc.type,
             "status": doc.status,
             "version": int(doc.version),
-            "title": doc.title,
-            "tags": " ".join(tags),
-            "category": doc.category.replace("/", " "),
-            "summary": doc.summary,
-            "body": doc.body,
-            "initials": "\x1f".join(title_initials(self._tk, doc.title)),
+            "title": counts(clean_text(doc.title)),
+            "_stored_title": doc.title,
+            "tags": counts(clean_text(" ".join(tags))),
+            "category": counts(clean_text(doc.category.replace("/", " "))),
+            "summary": counts(clean_text(doc.summary)),
+            "_stored_summary": doc.summary,
+            "body": counts(clean_text(doc.body)),
+            "_stored_body": doc.body,
+            "initials": "\x1f".join(self._cutter.initials(doc.title)),
             "tag_key": "\x1f".join(fold_key(t) for t in tags),
             "category_key": fold_key(doc.category),
             "category_path": doc.category,

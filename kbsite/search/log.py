@@ -33,7 +33,7 @@ class SearchLog(Base):
 
 def clean_query(query: str) -> str:
     """The query as logged: control characters dropped, whitespace collapsed, at most 300 chars."""
-    text = "".join(ch for ch in query if unicodedata.category(ch) not in _DROPPED)
+    text = "".join(ch for ch in query if ch.isspace() or unicodedata.category(ch) not in _DROPPED)
     return " ".join(text.split())[:MAX_LOGGED_QUERY]
 
 

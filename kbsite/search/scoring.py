@@ -7,7 +7,7 @@ Term / And / Or / Prefix, so this module evaluates them itself:
 
 * each (field, term) is read once per searcher, block by block, into a
   ``{docnum: bm25f}`` map (Whoosh's own BM25F formula and statistics, so
-  scores equal Whoosh's), kept in a bounded LRU cache;
+  scores equal Whoosh's), kept in an LRU cache bounded by estimated bytes;
 * Or adds maps, And intersects them (smallest first), boosts multiply;
 * facet columns (type, category, tags) are loaded per segment, which never
   changes once written, so a save only loads the new small segment.
@@ -25,7 +25,11 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 K1, B = 1.2, 0.75
-MAX_CACHED_POSTINGS = 1_000_000  # about 100 MB of cached {docnum: score} entries
+# Cap on the cached {docnum: score} maps of one searcher, in estimated bytes:
+# a dict entry with its int key and float value takes ~170 bytes (tracemalloc).
+# bench/README.md ("Memory") has query latency and RSS for several caps.
+MAX_CACHED_BYTES = 128 * 2**20
+ENTRY_BYTES = 170
 MAX_PREFIX_TERMS = 64
 _LENGTH_OF_BYTE = [byte_to_length(i) for i in range(256)]
 Scores = dict[int, float]
@@ -208,7 +212,8 @@ class Evaluator:
         scores = dict(self._postings(fieldname, text, scored=True))
         self._terms[key] = scores
         self._cached_postings += len(scores)
-        while self._cached_postings > MAX_CACHED_POSTINGS and len(self._terms) > 1:
+        limit = MAX_CACHED_BYTES // ENTRY_BYTES
+        while self._cached_postings > limit and len(self._terms) > 1:
             _key, dropped = self._terms.popitem(last=False)
             self._cached_postings -= len(dropped)
         return scores

@@ -103,7 +103,7 @@ def test_facet_cache_forgets_dead_segments(engine):
 
 
 def test_term_cache_is_bounded_by_postings(searcher, monkeypatch):
-    monkeypatch.setattr(scoring, "MAX_CACHED_POSTINGS", 3)
+    monkeypatch.setattr(scoring, "MAX_CACHED_BYTES", 3 * scoring.ENTRY_BYTES)
     evaluator = Evaluator(searcher)
     for term in ("退款", "到账", "发票", "快递", "优惠券"):
         evaluator.scores(wq.Term("body", term))
