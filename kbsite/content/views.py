@@ -99,7 +99,14 @@ def view_item(slug: str):
         abort(404)
     published = service.agent_revision(item)
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
-                           related=_related(item, rev), health=_health(item))
+                           related=_related(item, rev), health=_health(item),
+                           not_yet=_not_yet_in_force(item, rev, on))
+
+
+def _not_yet_in_force(item: Item, rev, on: str | None) -> str | None:
+    """The future effective date of a policy revision shown before it applies (first versions)."""
+    start = rev.effective_from if item.type == "policy" else None
+    return start if start and start > (on or service.today().isoformat()) else None
 
 
 def _health(item: Item) -> dict | None:

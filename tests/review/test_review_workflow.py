@@ -171,3 +171,16 @@ def test_agent_revision_follows_the_pinned_today(app, people):
         assert service.agent_revision(item).number == 1
         app.config["TODAY"] = "2030-02-01"
         assert service.agent_revision(item).number == 2
+
+
+def test_a_first_policy_version_not_yet_in_force_says_so(app, people):
+    """With nothing in force yet, agents read the approved text under a clear "not yet" notice."""
+    alice, bob, amy = people["alice"], people["bob"], people["amy"]
+    app.config["TODAY"] = "2030-01-10"
+    _create(app, alice.user, "new-policy", policy("新规则：签收后15天。", "2030-02-01"), "policy")
+    bob.post("/review/new-policy/1/approve")
+    page = amy.get("/items/new-policy").get_data(as_text=True)
+    assert "新规则" in page and "本政策将于 2030-02-01 起生效，目前尚未生效" in page
+    assert "尚未生效" not in amy.get("/items/new-policy?on=2030-02-01").get_data(as_text=True)
+    app.config["TODAY"] = "2030-02-01"
+    assert "目前尚未生效" not in amy.get("/items/new-policy").get_data(as_text=True)
