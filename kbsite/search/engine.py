@@ -8,12 +8,12 @@ lock with ``writer(timeout=…)`` and always cancels a failed writer.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -40,7 +40,7 @@ from kbsite.search.query import (
     plan_query,
     term_forms,
 )
-from kbsite.search.scoring import Evaluator, FacetCache, Scores, Unsupported
+from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
 from kbsite.search.slips import SlipCorrector
 from kbsite.search.snippets import build_snippet
 
@@ -270,11 +270,11 @@ class SearchEngine:
             if not matches and plan.short and len(clauses) > 1:
                 matches = self._matches(searcher, combine(clauses, require_all=False), filters)
             if include_drafts:
-                ranked = _dedupe(searcher, _best_first(matches))
+                ranked = _dedupe(searcher, matches.best())
                 total, page, docs = len(ranked), ranked[offset : offset + limit], [d for _, d in ranked]
             else:
-                total, docs = len(matches), matches.keys()
-                page = _best_first(matches, offset + limit)[offset:]
+                total, docs = len(matches), matches.docs
+                page = matches.best(offset + limit)[offset:]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
                 query=text,
@@ -289,18 +289,16 @@ class SearchEngine:
             self._evaluator = Evaluator(searcher)
         return self._evaluator
 
-    def _matches(self, searcher: Searcher, query: wq.Query, filters: tuple) -> Scores:
+    def _matches(self, searcher: Searcher, query: wq.Query, filters: tuple) -> Matches:
         """Every allowed matching docnum with its score (Whoosh only as a fallback)."""
         try:
             evaluator = self._evaluator_for(searcher)
-            scores = evaluator.scores(query)
+            matches = evaluator.matches(query)
         except Unsupported:
             ranked = _ranked(searcher, query, _filter_query(*filters))
-            return {d: score for score, d in ranked}
-        keep, drop = _filter_sets(evaluator, *filters)
-        if keep is None and not drop:
-            return scores
-        return {d: s for d, s in scores.items() if d not in drop and (keep is None or d in keep)}
+            return Matches.from_pairs((d, score) for score, d in ranked)
+        allowed = _allowed(evaluator, *filters)
+        return matches if allowed is None else matches.allowed(allowed)
 
     def _facets(self, searcher: Searcher, docs) -> dict[str, dict[str, int]]:
         evaluator = self._evaluator_for(searcher)
@@ -347,7 +345,7 @@ class SearchEngine:
             query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
             searcher = self._current_searcher()
             matches = self._matches(searcher, query, (None, None, None, include_drafts))
-            ranked = _best_first(matches, None if include_drafts else limit)
+            ranked = matches.best(None if include_drafts else limit)
             if include_drafts:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
@@ -398,44 +396,36 @@ def _filter_query(
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _best_first(matches: Scores, n: int | None = None) -> list[tuple[float, int]]:
-    """(score, docnum) best first, ties by docnum as Whoosh orders them; the top ``n`` only."""
-    key = _rank_key
-    items = matches.items()
-    best = sorted(items, key=key, reverse=True) if n is None else heapq.nlargest(n, items, key=key)
-    return [(score, d) for d, score in best]
-
-
-def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
-    return item[1], -item[0]
-
-
-def _filter_sets(
+def _allowed(
     evaluator: Evaluator,
     types: Iterable[str] | None,
     category: str | None,
     tag: str | None,
     include_drafts: bool,
-) -> tuple[frozenset[int] | None, frozenset[int]]:
-    """(docs to keep or None for all, docs to drop) for the filters, from cached term sets."""
-    drop: frozenset[int] = frozenset()
+) -> np.ndarray | None:
+    """Boolean array by docnum of the docs the filters allow (None: all), from cached term docs."""
+    mask: np.ndarray | None = None
+
+    def keep_only(docs: list[np.ndarray]) -> None:
+        nonlocal mask
+        wanted = evaluator.mask(docs)
+        mask = wanted if mask is None else mask & wanted
+
     if not include_drafts:
         others = [s for s in _lexicon(evaluator.reader, "status") if s != "published"]
-        drop = frozenset().union(*(evaluator.docs("status", s) for s in others))
-    wanted: list[frozenset[int]] = []
+        if others:
+            mask = ~evaluator.mask(evaluator.docs("status", s) for s in others)
     type_list = [t for t in (types or []) if isinstance(t, str) and t]
     if type_list:
-        wanted.append(frozenset().union(*(evaluator.docs("type", t) for t in type_list)))
+        keep_only([evaluator.docs("type", t) for t in type_list])
     if isinstance(category, str) and fold_key(category).strip("/"):
         key = fold_key(category).strip("/")
         below = [c for c in evaluator.reader.expand_prefix("category_key", key + "/")]
         names = [key, *(c.decode("utf-8") if isinstance(c, bytes) else c for c in below)]
-        wanted.append(frozenset().union(*(evaluator.docs("category_key", c) for c in names)))
+        keep_only([evaluator.docs("category_key", c) for c in names])
     if isinstance(tag, str) and fold_key(tag):
-        wanted.append(evaluator.docs("tag_key", fold_key(tag)))
-    if not wanted:
-        return None, drop
-    return frozenset.intersection(*wanted), drop
+        keep_only([evaluator.docs("tag_key", fold_key(tag))])
+    return mask
 
 
 def _lexicon(reader, fieldname: str) -> list[str]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsite.db import Base, UTCDateTime, utcnow, write_session
@@ -14,6 +14,9 @@ MAX_LOGGED_QUERY = 300
 MAX_LOG_ID = 2**31 - 1
 SOURCES = ("web", "api")
 _DROPPED = {"Cc", "Cs"}  # control characters, lone surrogates
+# Search-as-you-type sends "衣", "衣服", "衣服小了"…: a query that extends or trims the same
+# user's previous one within this window replaces it, so the log holds what was meant.
+TYPING_WINDOW = timedelta(seconds=20)
 
 
 class SearchLog(Base):
@@ -42,16 +45,30 @@ def log_search(user, query: str, result_count: int, source: str = "web") -> int 
     text = clean_query(query if isinstance(query, str) else "")
     if not text:
         return None
+    user_id = getattr(user, "id", None)
+    source = source if source in SOURCES else "web"
+    count = max(0, int(result_count))
     with write_session() as sess:
-        row = SearchLog(
-            user_id=getattr(user, "id", None),
-            query=text,
-            result_count=max(0, int(result_count)),
-            source=source if source in SOURCES else "web",
-        )
-        sess.add(row)
+        row = _still_typing(sess, user_id, source, text)
+        if row is None:
+            row = SearchLog(user_id=user_id, query=text, result_count=count, source=source)
+            sess.add(row)
+        else:
+            row.query, row.result_count, row.at = text, count, utcnow()
         sess.flush()
         return row.id
+
+
+def _still_typing(sess, user_id: int | None, source: str, text: str) -> SearchLog | None:
+    """The user's previous, unopened search if ``text`` only extends or trims it."""
+    if user_id is None:
+        return None
+    last = sess.scalar(select(SearchLog).where(SearchLog.user_id == user_id)
+                       .order_by(SearchLog.id.desc()).limit(1))
+    if (last is None or last.source != source or last.opened_slug is not None
+            or utcnow() - last.at > TYPING_WINDOW):
+        return None
+    return last if text.startswith(last.query) or last.query.startswith(text) else None
 
 
 def log_open(log_id: int, slug: str, rank: int | None, user) -> bool:

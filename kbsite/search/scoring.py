@@ -1,67 +1,135 @@
-"""Fast evaluation of the engine's queries: cached BM25F posting maps and dict algebra.
+"""Fast evaluation of the engine's queries: cached BM25F posting arrays and numpy algebra.
 
 Whoosh scores every matching document through a tree of Python matcher
 objects (about 20 µs a posting: 46 ms for a two-word query over 2k entries,
 seconds for a pasted message at 10k). The engine's queries are small trees of
 Term / And / Or / Prefix, so this module evaluates them itself:
 
-* each (field, term) is read once per searcher, block by block, into a
-  ``{docnum: bm25f}`` map (Whoosh's own BM25F formula and statistics, so
-  scores equal Whoosh's), kept in an LRU cache bounded by estimated bytes;
-* Or adds maps, And intersects them (smallest first), boosts multiply;
-* facet columns (type, category, tags) are loaded per segment, which never
-  changes once written, so a save only loads the new small segment.
+* each (field, term) is read once per searcher, a block at a time, into two
+  arrays: sorted docnums (int32) and their BM25F scores (float64), computed
+  with Whoosh's own formula and statistics in the same order of operations, so
+  scores equal Whoosh's; an LRU cache bounded by bytes keeps them (12 bytes a
+  posting, so the 100k benchmark's whole working set fits the cap);
+* Or adds into a dense accumulator of ``doc_count`` floats (a term's docnums
+  are unique, so ``acc[docs] += scores * factor`` is exact); And intersects
+  sorted arrays, rarest part first; boosts multiply as before;
+* facet columns (type, category, tags) are integer-coded per segment, which
+  never changes once written, so a save only loads the new small segment;
+  counting over the matching docs is ``np.bincount``.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, OrderedDict
-from collections.abc import Collection, Iterable
-from itertools import chain
+from collections import OrderedDict
+from collections.abc import Iterable
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 K1, B = 1.2, 0.75
-# Cap on the cached {docnum: score} maps of one searcher, in estimated bytes:
-# a dict entry with its int key and float value takes ~170 bytes (tracemalloc).
-# bench/README.md ("Memory") has query latency and RSS for several caps.
+# Cap on the cached posting arrays of one searcher, in bytes (docnums + scores
+# + a fixed cost per term). bench/README.md ("Memory") has query latency and RSS.
 MAX_CACHED_BYTES = 128 * 2**20
-ENTRY_BYTES = 170
+ENTRY_BYTES = 12  # int32 docnum + float64 score
+TERM_BYTES = 400  # arrays' headers, the key, the OrderedDict slot
 MAX_PREFIX_TERMS = 64
-_LENGTH_OF_BYTE = [byte_to_length(i) for i in range(256)]
+_LENGTH_OF_BYTE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
 Scores = dict[int, float]
-Within = Collection[int] | None
 
 
 class Unsupported(Exception):
     """The query holds a node this evaluator does not know; fall back to Whoosh."""
 
 
+class Matches:
+    """Matching docnums (sorted, unique) with their scores; immutable by convention."""
+
+    __slots__ = ("docs", "scores")
+
+    def __init__(self, docs: np.ndarray, scores: np.ndarray) -> None:
+        self.docs = docs
+        self.scores = scores
+
+    @classmethod
+    def empty(cls) -> Matches:
+        return cls(_NO_DOCS, _NO_SCORES)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[int, float]]) -> Matches:
+        """From (docnum, score) pairs in any order (docnums unique)."""
+        items = sorted(pairs)
+        docs = np.fromiter((d for d, _ in items), dtype=np.int32, count=len(items))
+        scores = np.fromiter((s for _, s in items), dtype=np.float64, count=len(items))
+        return cls(docs, scores)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def as_dict(self) -> Scores:
+        return dict(zip(self.docs.tolist(), self.scores.tolist(), strict=True))
+
+    def where(self, keep: np.ndarray) -> Matches:
+        """Only the matches whose entry in the boolean array ``keep`` (by position) is set."""
+        return Matches(self.docs[keep], self.scores[keep])
+
+    def allowed(self, mask: np.ndarray) -> Matches:
+        """Only the docs set in ``mask`` (a boolean array indexed by docnum)."""
+        return self.where(mask[self.docs])
+
+    def best(self, n: int | None = None) -> list[tuple[float, int]]:
+        """(score, docnum) best first, ties by lower docnum (Whoosh's order); the top ``n`` only."""
+        docs, scores = self.docs, self.scores
+        if n is not None and n < len(docs):
+            if n <= 0:
+                return []
+            # Everything scoring at least the n-th best score (ties included), then sort those.
+            threshold = np.partition(scores, len(scores) - n)[len(scores) - n]
+            keep = scores >= threshold
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))
+        if n is not None:
+            order = order[:n]
+        return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
+
+
 class SegmentFacets:
-    """Facet values of one immutable segment, by segment-local docnum."""
+    """Facet values of one immutable segment, integer-coded by segment-local docnum."""
 
     def __init__(self, leaf) -> None:
         count = leaf.doc_count_all()
-        self.type = _decoded(_column_bytes(leaf, "type", count), _text)
-        self.category = _decoded(_column_bytes(leaf, "category_path", count), _text)
-        self.tags = _decoded(_column_bytes(leaf, "tags_col", count), _tag_set)
+        self.type_names, self.type = _coded(_column_bytes(leaf, "type", count))
+        self.category_names, self.category = _coded(_column_bytes(leaf, "category_path", count))
+        self.tag_names, self.tag_starts, self.tags = _coded_lists(
+            _column_bytes(leaf, "tags_col", count)
+        )
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8")
+def _coded(raws: list[bytes]) -> tuple[list[str], np.ndarray]:
+    """(distinct values, code of each doc's value)."""
+    codes: dict[bytes, int] = {}
+    out = np.fromiter((codes.setdefault(r, len(codes)) for r in raws), dtype=np.int32, count=len(raws))
+    return [r.decode("utf-8") for r in codes], out
 
 
-def _tag_set(raw: bytes) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(raw.decode("utf-8").split("\x1f"))) if raw else ()
-
-
-def _decoded(raws: list[bytes], parse) -> list:
-    """Parse each value once; equal values share one object (few distinct facet values)."""
-    memo: dict[bytes, object] = {}
-    return [memo[r] if r in memo else memo.setdefault(r, parse(r)) for r in raws]
+def _coded_lists(raws: list[bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(distinct tags, start of each doc's run in the codes + end, codes) — tags deduped per doc."""
+    codes: dict[str, int] = {}
+    memo: dict[bytes, list[int]] = {}
+    flat: list[int] = []
+    starts = np.zeros(len(raws) + 1, dtype=np.int64)
+    for i, raw in enumerate(raws):
+        found = memo.get(raw)
+        if found is None:
+            tags = dict.fromkeys(raw.decode("utf-8").split("\x1f")) if raw else {}
+            found = memo[raw] = [codes.setdefault(t, len(codes)) for t in tags]
+        flat.extend(found)
+        starts[i + 1] = len(flat)
+    return list(codes), starts, np.array(flat, dtype=np.int32)
 
 
 def _column_bytes(leaf, fieldname: str, count: int) -> list[bytes]:
@@ -103,22 +171,59 @@ def _segment_key(leaf) -> str:
 
 
 class FacetColumns:
-    """Facet values of every doc of a searcher, indexed by global docnum."""
+    """Integer-coded facet values of every doc of a searcher, indexed by global docnum."""
 
     def __init__(self, segments: list[SegmentFacets]) -> None:
-        self.type = [v for s in segments for v in s.type]
-        self.category = [v for s in segments for v in s.category]
-        self.tags = [v for s in segments for v in s.tags]
+        self.type_names, self.type = _merge_codes([(s.type_names, s.type) for s in segments])
+        self.category_names, self.category = _merge_codes(
+            [(s.category_names, s.category) for s in segments]
+        )
+        self.tag_names, self.tags = _merge_codes([(s.tag_names, s.tags) for s in segments])
+        starts = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        for s in segments:
+            starts.append(s.tag_starts[1:] + base)
+            base += int(s.tag_starts[-1])
+        self.tag_starts = np.concatenate(starts)
 
-    def count(self, docs: Iterable[int]) -> dict[str, dict[str, int]]:
-        """Counts per type, category and tag over ``docs`` (C-speed map/Counter)."""
-        docs = list(docs)
-        counts = {
-            "type": Counter(map(self.type.__getitem__, docs)),
-            "category": Counter(map(self.category.__getitem__, docs)),
-            "tag": Counter(chain.from_iterable(map(self.tags.__getitem__, docs))),
+    def count(self, docs: Iterable[int] | np.ndarray) -> dict[str, dict[str, int]]:
+        """Counts per type, category and tag over ``docs``, most frequent first (ties by name)."""
+        docs = np.asarray(docs if isinstance(docs, np.ndarray) else list(docs), dtype=np.intp)
+        starts, ends = self.tag_starts[docs], self.tag_starts[docs + 1]
+        return {
+            "type": _counts(self.type_names, self.type[docs]),
+            "category": _counts(self.category_names, self.category[docs]),
+            "tag": _counts(self.tag_names, self.tags[_ranges(starts, ends)]),
         }
-        return {name: dict(c.most_common()) for name, c in counts.items()}
+
+
+def _merge_codes(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:
+    """One vocabulary for several segments' codes, and their codes translated into it."""
+    names: dict[str, int] = {}
+    out = []
+    for seg_names, codes in parts:
+        remap = np.array([names.setdefault(n, len(names)) for n in seg_names], dtype=np.int32)
+        out.append(remap[codes] if len(codes) else codes.astype(np.int32))
+    return list(names), np.concatenate(out) if out else np.zeros(0, dtype=np.int32)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenation of ``range(s, e)`` for every pair, vectorised."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _counts(names: list[str], codes: np.ndarray) -> dict[str, int]:
+    if not len(codes):
+        return {}
+    tally = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(tally)
+    pairs = sorted(zip((-tally[present]).tolist(), (names[i] for i in present), strict=True))
+    return {name: -negative for negative, name in pairs}
 
 
 class Evaluator:
@@ -129,50 +234,69 @@ class Evaluator:
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers())
         self.doc_count = searcher.doc_count_all()
-        self._terms: OrderedDict[tuple[str, str], Scores] = OrderedDict()
-        self._cached_postings = 0
-        self._lengths: dict[tuple[int, str], bytes] = {}
-        self._sets: dict[tuple[str, str], frozenset[int]] = {}
+        self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cached_bytes = 0
+        self._lengths: dict[tuple[int, str], np.ndarray] = {}
+        self._deleted: dict[int, np.ndarray | None] = {}
+        self._sets: dict[tuple[str, str], np.ndarray] = {}
         self.facets: FacetColumns | None = None
 
     # ----- public -----------------------------------------------------------
 
     def scores(self, query: wq.Query) -> Scores:
         """``{docnum: score}`` of every live document matching ``query``."""
+        return self.matches(query).as_dict()
+
+    def matches(self, query: wq.Query) -> Matches:
+        """Every live document matching ``query``, with its score."""
         return self._eval(query, 1.0)
 
-    def docs(self, fieldname: str, text: str) -> frozenset[int]:
-        """Live docnums holding an exact (ID/keyword) term, cached."""
+    def docs(self, fieldname: str, text: str) -> np.ndarray:
+        """Sorted live docnums holding an exact (ID/keyword) term, cached."""
         key = (fieldname, text)
         found = self._sets.get(key)
         if found is None:
-            found = frozenset(self._postings(fieldname, text, scored=False))
+            found = self._read(fieldname, text, scored=False)[0]
             self._sets[key] = found
         return found
 
+    def mask(self, docs: Iterable[np.ndarray]) -> np.ndarray:
+        """Boolean array by docnum, set for every doc in any of ``docs``."""
+        out = np.zeros(self.doc_count, dtype=bool)
+        for part in docs:
+            out[part] = True
+        return out
+
     # ----- evaluation -------------------------------------------------------
 
-    def _eval(self, q: wq.Query, factor: float, within: Within = None) -> Scores:
-        """Scores of ``q`` × ``factor`` (only docs in ``within`` when given); never mutate it.
+    def _eval(self, q: wq.Query, factor: float, within: np.ndarray | None = None) -> Matches:
+        """Matches of ``q`` × ``factor`` (only docs in the sorted array ``within`` when given).
 
         And evaluates its most selective part first and the others only on the
         documents still in the running, so a rare word makes the common ones cheap.
         """
         if isinstance(q, (wq.Or, wq.Prefix)):
-            acc: Scores = {}
-            self._add(acc, q, factor, within)  # applies q.boost itself
-            return acc
+            acc = _Accumulator(self.doc_count)
+            self._add(acc, q, factor)  # applies q.boost itself
+            return acc.matches(within)
         factor *= q.boost
         if isinstance(q, wq.Term):
-            return _restricted(self._term(q.fieldname, q.text), factor, within)
+            docs, scores = self._term(q.fieldname, q.text)
+            if within is not None:
+                mine, _theirs = _intersect(docs, within)
+                docs, scores = docs[mine], scores[mine]
+            return Matches(docs, scores if factor == 1.0 else scores * factor)
         if isinstance(q, wq.And):
-            result: Scores | None = None
+            result: Matches | None = None
             for sub in sorted(q.subqueries, key=self._estimate):
-                part = self._eval(sub, factor, within if result is None else result)
-                result = part if result is None else {d: result[d] + s for d, s in part.items()}
-                if not result:
-                    return {}
-            return result or {}
+                part = self._eval(sub, factor, within if result is None else result.docs)
+                if result is not None:  # part's docs are (a subset of) result's
+                    mine, theirs = _intersect(part.docs, result.docs)
+                    part = Matches(part.docs[mine], result.scores[theirs] + part.scores[mine])
+                result = part
+                if not len(result):
+                    return Matches.empty()
+            return result or Matches.empty()
         raise Unsupported(type(q).__name__)
 
     def _estimate(self, q: wq.Query) -> int:
@@ -181,19 +305,20 @@ class Evaluator:
         except Exception:  # estimates are an optimisation only
             return self.doc_count
 
-    def _add(self, acc: Scores, q: wq.Query, factor: float, within: Within) -> None:
-        """Add the scores of ``q`` (boost × factor) into ``acc`` without temporary maps."""
+    def _add(self, acc: _Accumulator, q: wq.Query, factor: float) -> None:
+        """Add the scores of ``q`` (boost × factor) into ``acc`` without temporary arrays."""
         if isinstance(q, wq.Or):
             factor *= q.boost
             for sub in q.subqueries:
-                self._add(acc, sub, factor, within)
+                self._add(acc, sub, factor)
         elif isinstance(q, wq.Term):
-            _add_into(acc, self._term(q.fieldname, q.text), factor * q.boost, within)
+            acc.add(*self._term(q.fieldname, q.text), factor * q.boost)
         elif isinstance(q, wq.Prefix):
             for term in self._expand(q.fieldname, q.text):
-                _add_into(acc, self._term(q.fieldname, term), factor * q.boost, within)
+                acc.add(*self._term(q.fieldname, term), factor * q.boost)
         else:
-            _add_into(acc, self._eval(q, factor, within), 1.0, None)
+            part = self._eval(q, factor)
+            acc.add(part.docs, part.scores, 1.0)
 
     def _expand(self, fieldname: str, prefix: str) -> list[str]:
         out = []
@@ -203,79 +328,170 @@ class Evaluator:
                 break
         return out
 
-    def _term(self, fieldname: str, text: str) -> Scores:
+    def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (fieldname, text)
         cached = self._terms.get(key)
         if cached is not None:
             self._terms.move_to_end(key)
             return cached
-        scores = dict(self._postings(fieldname, text, scored=True))
-        self._terms[key] = scores
-        self._cached_postings += len(scores)
-        limit = MAX_CACHED_BYTES // ENTRY_BYTES
-        while self._cached_postings > limit and len(self._terms) > 1:
+        found = self._read(fieldname, text, scored=True)
+        self._terms[key] = found
+        self._cached_bytes += _cost(found)
+        while self._cached_bytes > MAX_CACHED_BYTES and len(self._terms) > 1:
             _key, dropped = self._terms.popitem(last=False)
-            self._cached_postings -= len(dropped)
-        return scores
+            self._cached_bytes -= _cost(dropped)
+        return found
 
-    def _postings(self, fieldname: str, text: str, *, scored: bool):
-        """(docnum, bm25f) pairs, or docnums when not ``scored``, of live docs."""
+    def _read(self, fieldname: str, text: str, *, scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted live docnums and their BM25F scores (weights if not scorable; empty if not ``scored``)."""
         schema_field = self.reader.schema[fieldname]
         df = self.reader.doc_frequency(fieldname, text)
         if not df:
-            return
+            return _NO_DOCS, _NO_SCORES
         scorable = scored and schema_field.scorable
         if scorable:
             idf = math.log(self.doc_count / (df + 1)) + 1
             avg = self.searcher.avg_field_length(fieldname) or 1
             k = K1 * (1 - B)
             per_len = K1 * B / avg
+        doc_parts, score_parts = [], []
         for index, (leaf, offset) in enumerate(self.leaves):
             if (fieldname, text) not in leaf:
                 continue
             ids, weights = _read_postings(leaf, fieldname, text)
-            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
-            if not scored:
-                yield from (offset + d for d in ids if d not in deleted)
-                continue
-            if not scorable:
-                yield from ((offset + d, w) for d, w in zip(ids, weights, strict=True) if d not in deleted)
-                continue
-            lengths = self._segment_lengths(index, leaf, fieldname)
-            table = _LENGTH_OF_BYTE
-            for d, w in zip(ids, weights, strict=True):
-                if d not in deleted:
-                    length = table[lengths[d]] if d < len(lengths) else 1
-                    yield offset + d, idf * (w * (K1 + 1)) / (w + k + per_len * length)
+            deleted = self._deleted_mask(index, leaf)
+            if deleted is not None:
+                live = ~deleted[ids]
+                ids, weights = ids[live], weights[live]
+            if scorable:
+                lengths = self._segment_lengths(index, leaf, fieldname)
+                length = _field_lengths(lengths, ids)
+                # The same operations in the same order as Whoosh's BM25F (bit-equal scores).
+                weights = idf * (weights * (K1 + 1)) / (weights + k + per_len * length)
+            doc_parts.append((ids + offset).astype(np.int32))
+            score_parts.append(weights)
+        if not doc_parts:
+            return _NO_DOCS, _NO_SCORES
+        docs = doc_parts[0] if len(doc_parts) == 1 else np.concatenate(doc_parts)
+        if not scored:
+            return docs, _NO_SCORES
+        return docs, score_parts[0] if len(score_parts) == 1 else np.concatenate(score_parts)
 
-    def _segment_lengths(self, index: int, leaf, fieldname: str) -> bytes:
+    def _deleted_mask(self, index: int, leaf) -> np.ndarray | None:
+        if index not in self._deleted:
+            mask = None
+            if leaf.has_deletions():
+                mask = np.zeros(leaf.doc_count_all(), dtype=bool)
+                dead = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                mask[dead[dead < len(mask)]] = True
+            self._deleted[index] = mask
+        return self._deleted[index]
+
+    def _segment_lengths(self, index: int, leaf, fieldname: str) -> np.ndarray:
         key = (index, fieldname)
         lengths = self._lengths.get(key)
         if lengths is None:
-            lengths = _length_bytes(leaf, fieldname)
+            lengths = np.frombuffer(_length_bytes(leaf, fieldname), dtype=np.uint8)
             self._lengths[key] = lengths
         return lengths
 
 
-def _read_postings(leaf, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """All ids and weights of a term in one segment, read a block at a time."""
+class _Accumulator:
+    """Dense per-docnum sums of an Or: ``acc[docs] += scores * factor`` per part."""
+
+    __slots__ = ("sums", "hit", "parts")
+
+    def __init__(self, doc_count: int) -> None:
+        self.sums = np.zeros(doc_count, dtype=np.float64)
+        self.hit = np.zeros(doc_count, dtype=bool)
+        self.parts = 0
+
+    def add(self, docs: np.ndarray, scores: np.ndarray, factor: float) -> None:
+        if not len(docs):
+            return
+        # Docnums are unique within a part, so buffered fancy-index addition is exact.
+        self.sums[docs] += scores if factor == 1.0 else scores * factor
+        self.hit[docs] = True
+        self.parts += 1
+
+    def matches(self, within: np.ndarray | None) -> Matches:
+        if not self.parts:
+            return Matches.empty()
+        if within is None:
+            docs = np.flatnonzero(self.hit).astype(np.int32)
+        else:
+            docs = within[self.hit[within]]
+        return Matches(docs, self.sums[docs])
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``a`` and in ``b`` of the docnums both sorted unique arrays hold."""
+    if len(a) > len(b):
+        theirs, mine = _intersect(b, a)
+        return mine, theirs
+    if not len(a):
+        return _NO_DOCS, _NO_DOCS
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    found = b[at] == a
+    return np.flatnonzero(found), at[found]
+
+
+def _cost(entry: tuple[np.ndarray, np.ndarray]) -> int:
+    return entry[0].nbytes + entry[1].nbytes + TERM_BYTES
+
+
+def _read_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """All segment-local ids (int64) and weights (float64) of a term, a block at a time."""
     m = leaf.postings(fieldname, text)
     m = getattr(m, "child", m)  # unwrap the deleted-docs filter: the caller filters
-    ids: list[int] = []
-    weights: list[float] = []
-    if isinstance(m, W3LeafMatcher):
+    if isinstance(m, W3LeafMatcher) and not m._byteids:  # noqa: SLF001
+        deltas: list[int] = []
+        weights: list[float] = []
+        starts: list[int] = []
         while m.is_active():
-            m._read_ids()  # noqa: SLF001 - whoosh-reloaded 2.7.5 block API, pinned
-            m._read_weights()  # noqa: SLF001
-            ids.extend(m._ids)  # noqa: SLF001
-            weights.extend(m._weights)  # noqa: SLF001
+            if m._data is None:  # noqa: SLF001 - whoosh-reloaded 2.7.5 block API, pinned
+                m._read_data()  # noqa: SLF001
+            ids, block_weights = m._data[0], m._data[1]  # noqa: SLF001
+            count = m._blocklength  # noqa: SLF001
+            starts.append(len(deltas))
+            deltas.extend(ids)
+            if block_weights is None:
+                weights.extend([1.0] * count)
+            elif isinstance(block_weights, float):
+                weights.extend([block_weights] * count)
+            else:
+                weights.extend(block_weights)
             m._next_block()  # noqa: SLF001
-        return ids, weights
+        return _delta_decoded(deltas, starts), np.array(weights, dtype=np.float64)
+    ids_out: list[int] = []
+    weights_out: list[float] = []
     while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
+        ids_out.append(m.id())
+        weights_out.append(m.weight())
         m.next()
-    return ids, weights
+    return np.array(ids_out, dtype=np.int64), np.array(weights_out, dtype=np.float64)
+
+
+def _delta_decoded(deltas: list[int], starts: list[int]) -> np.ndarray:
+    """Ids from blocks of deltas, each block starting again from 0 (whoosh's ``delta_encode``)."""
+    sums = np.cumsum(np.array(deltas, dtype=np.int64))
+    if len(starts) > 1:
+        # Each block's first delta is absolute: take away the total of the earlier blocks.
+        at = np.array(starts, dtype=np.int64)
+        before = np.concatenate(([0], sums[at[1:] - 1]))
+        sums -= np.repeat(before, np.diff(np.append(at, len(sums))))
+    return sums
+
+
+def _field_lengths(lengths: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Decoded field length of each doc in ``ids`` (1 past the end of the length column)."""
+    if len(ids) and int(ids[-1]) < len(lengths):  # ids are sorted: the usual case
+        return _LENGTH_OF_BYTE[lengths[ids]]
+    inside = ids < len(lengths)
+    out = np.ones(len(ids), dtype=np.float64)
+    out[inside] = _LENGTH_OF_BYTE[lengths[ids[inside]]]
+    return out
 
 
 def _length_bytes(leaf, fieldname: str) -> bytes:
@@ -290,28 +506,3 @@ def _length_bytes(leaf, fieldname: str) -> bytes:
     stored = column._count  # noqa: SLF001
     raw = column._dbfile.get(column._basepos, stored)  # noqa: SLF001
     return bytes(raw) + bytes(max(0, count - stored))
-
-
-def _restricted(scores: Scores, factor: float, within: Within) -> Scores:
-    if within is None:
-        return scores if factor == 1.0 else {d: s * factor for d, s in scores.items()}
-    if len(within) < len(scores):
-        get = scores.get
-        return {d: s * factor for d in within if (s := get(d)) is not None}
-    return {d: s * factor for d, s in scores.items() if d in within}
-
-
-def _add_into(acc: Scores, scores: Scores, factor: float, within: Within) -> None:
-    if within is not None:
-        scores = _restricted(scores, factor, within)
-        factor = 1.0
-    if not acc:
-        acc.update(scores if factor == 1.0 else {d: s * factor for d, s in scores.items()})
-        return
-    get = acc.get
-    if factor == 1.0:
-        for d, s in scores.items():
-            acc[d] = get(d, 0.0) + s
-    else:
-        for d, s in scores.items():
-            acc[d] = get(d, 0.0) + s * factor

@@ -138,3 +138,35 @@ def test_cookie_session_open_needs_the_csrf_header(tmp_path, people, library):
     finally:
         app.extensions["kbsite.db"].engine.dispose()
 
+
+
+def test_search_as_you_type_logs_the_query_once(library, bearer):
+    """"退", "退货", "退货运费" typed in a row are one search, with the final count."""
+    client = library.test_client()
+    ids = {client.get("/api/search", query_string={"q": q}, headers=bearer).get_json()["log_id"]
+           for q in ("退", "退货", "退货运", "退货", "退货运费")}
+    rows = _rows(library)
+    assert len(ids) == 1 and [r.query for r in rows] == ["退货运费"]
+    assert rows[0].result_count >= 1 and rows[0].id in ids
+
+
+def test_a_new_topic_an_opened_search_or_a_pause_starts_a_new_row(library, bearer, monkeypatch):
+    from datetime import timedelta
+
+    from kbsite.search import log
+
+    client = library.test_client()
+
+    def ask(q):
+        return client.get("/api/search", query_string={"q": q}, headers=bearer).get_json()["log_id"]
+
+    first = ask("退款")
+    assert ask("发票") != first  # unrelated: a new search
+    opened = ask("退货")
+    client.post(f"/api/search/{opened}/open", json={"slug": "seven-day-return", "rank": 1}, headers=bearer)
+    assert ask("退货运费") != opened  # the opened search is kept as it was
+    later = log.utcnow() + log.TYPING_WINDOW + timedelta(seconds=1)
+    monkeypatch.setattr(log, "utcnow", lambda: later)
+    assert [r.query for r in _rows(library)] == ["退款", "发票", "退货", "退货运费"]
+    ask("退货运费险")
+    assert [r.query for r in _rows(library)][-1] == "退货运费险" and len(_rows(library)) == 5
