@@ -16,6 +16,8 @@ from kbsite.content import diff, forms, health, merge, service
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
+from kbsite.training import progress, reviewqueue
+from kbsite.workspace import usage
 
 bp = Blueprint("content", __name__)
 
@@ -42,7 +44,16 @@ def home():
     counts = {t: sum(1 for i, _ in items if i.type == t) for t in files.KINDS}
     recent = sorted(items, key=lambda p: p[1].created_at, reverse=True)[:10]
     pending = [(i, r) for i, r in items if r.state == "pending"] if can(current_user, "review") else []
-    return render_template("content/home.html", counts=counts, recent=recent, pending=pending)
+    return render_template("content/home.html", counts=counts, recent=recent, pending=pending,
+                           lists=usage.shortlists(current_user), training=_training_box())
+
+
+def _training_box() -> dict | None:
+    """The trainee's next step and review cards due, so home says what to learn today."""
+    if not can(current_user, "train"):
+        return None
+    return {"next": progress.my_path(current_user).next,
+            "queue": reviewqueue.queue_summary(current_user.id)}
 
 
 @bp.get("/browse")

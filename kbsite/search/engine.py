@@ -309,7 +309,7 @@ class SearchEngine:
     def _correct_slips(self, searcher: Searcher, plan: QueryPlan) -> str | None:
         corrected = False
         for concept in plan.concepts:
-            if not is_cjk(concept.text) or _known(searcher, self._tk, concept):
+            if not is_cjk(concept.text) or _known(self._evaluator_for(searcher), self._tk, concept):
                 continue
             fix = self._slip_corrector(searcher).correct(concept.text)
             if fix:
@@ -368,11 +368,11 @@ def _probe(searcher: Searcher) -> None:
         reader.column_reader("slug")[count - 1]
 
 
-def _known(searcher: Searcher, tk, concept: Concept) -> bool:
+def _known(evaluator: Evaluator, tk, concept: Concept) -> bool:
     for word in [concept.text, *concept.variants]:
         for terms in term_forms(tk, word):
             for fieldname in _TEXT_FIELDS:
-                if all(searcher.doc_frequency(fieldname, t) for t in terms):
+                if all(evaluator.doc_frequency(fieldname, t) for t in terms):
                     return True
     return False
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 K1, B = 1.2, 0.75
@@ -36,6 +37,7 @@ MAX_CACHED_BYTES = 128 * 2**20
 ENTRY_BYTES = 12  # int32 docnum + float64 score
 TERM_BYTES = 400  # arrays' headers, the key, the OrderedDict slot
 MAX_PREFIX_TERMS = 64
+MAX_CACHED_FREQUENCIES = 200_000  # (field, term) → doc frequency; ~200 bytes each
 _LENGTH_OF_BYTE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
@@ -239,6 +241,8 @@ class Evaluator:
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._deleted: dict[int, np.ndarray | None] = {}
         self._sets: dict[tuple[str, str], np.ndarray] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._live_count = self.reader.doc_count()
         self.facets: FacetColumns | None = None
 
     # ----- public -----------------------------------------------------------
@@ -300,7 +304,14 @@ class Evaluator:
         raise Unsupported(type(q).__name__)
 
     def _estimate(self, q: wq.Query) -> int:
+        """Whoosh's ``estimate_size`` (same figures, so the same order), with cached frequencies."""
         try:
+            if isinstance(q, wq.Term):
+                return self.doc_frequency(q.fieldname, q.text)
+            if isinstance(q, wq.Or):
+                return min(sum(self._estimate(sub) for sub in q.subqueries), self._live_count)
+            if isinstance(q, wq.And):
+                return min(self._estimate(sub) for sub in q.subqueries)
             return q.estimate_size(self.reader)
         except Exception:  # estimates are an optimisation only
             return self.doc_count
@@ -319,6 +330,16 @@ class Evaluator:
         else:
             part = self._eval(q, factor)
             acc.add(part.docs, part.scores, 1.0)
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """The reader's doc frequency (deleted docs included, as Whoosh counts), cached."""
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) >= MAX_CACHED_FREQUENCIES:
+                self._frequencies.clear()
+            found = self._frequencies[key] = self.reader.doc_frequency(fieldname, text)
+        return found
 
     def _expand(self, fieldname: str, prefix: str) -> list[str]:
         out = []
@@ -345,7 +366,7 @@ class Evaluator:
     def _read(self, fieldname: str, text: str, *, scored: bool) -> tuple[np.ndarray, np.ndarray]:
         """Sorted live docnums and their BM25F scores (weights if not scorable; empty if not ``scored``)."""
         schema_field = self.reader.schema[fieldname]
-        df = self.reader.doc_frequency(fieldname, text)
+        df = self.doc_frequency(fieldname, text)
         if not df:
             return _NO_DOCS, _NO_SCORES
         scorable = scored and schema_field.scorable
@@ -356,9 +377,10 @@ class Evaluator:
             per_len = K1 * B / avg
         doc_parts, score_parts = [], []
         for index, (leaf, offset) in enumerate(self.leaves):
-            if (fieldname, text) not in leaf:
+            try:  # one term lookup per segment (not a `in` test and then another)
+                ids, weights = _read_postings(leaf, fieldname, text)
+            except TermNotFound:
                 continue
-            ids, weights = _read_postings(leaf, fieldname, text)
             deleted = self._deleted_mask(index, leaf)
             if deleted is not None:
                 live = ~deleted[ids]

@@ -86,3 +86,17 @@ def test_trainer_sees_draft_panel_marked_not_live(trainer):
     page = trainer.get("/items/exchange-size").get_data(as_text=True)
     data = json.loads(html.unescape(re.search(r"data-template='([^']*)'", page).group(1)))
     assert data["live"] is False and data["text"].startswith("{{客户称呼}}，马上为您换")
+
+
+def test_home_shows_my_templates_team_favourites_and_my_next_training_step(agent, trainer):
+    home = agent.get("/").get_data(as_text=True)
+    assert "收藏或复制过的话术会出现在这里" in home and "团队常用" not in home
+    training = re.search(r'<section class="card" id="my-training">(.*?)</section>', home, re.S).group(1)
+    assert "/training/" in training and ("读课程：" in training or "做测验：" in training)
+    values = {"客户称呼": "王女士", "新规格": "M码"}
+    assert trainer.post("/api/templates/exchange-size/copy", json={"values": values}).status_code == 200
+    assert agent.put("/api/templates/exchange-size/favourite").status_code == 200
+    home = agent.get("/").get_data(as_text=True)
+    mine = re.search(r'<section class="card" id="my-templates">(.*?)</section>', home, re.S).group(1)
+    assert mine.count("/items/exchange-size") == 2  # mine (favourite) and the team's most copied
+    assert "复制 1 次" in mine
