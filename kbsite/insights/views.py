@@ -28,6 +28,7 @@ def _today() -> date:
     return service.today() if current_app.config.get("TODAY") else gaps.local_date(utcnow())
 
 
+@bp.get("/")  # a typed trailing slash works too
 @bp.get("")
 @require("insights")
 def dashboard():

@@ -90,3 +90,8 @@ def test_dashboard_links_to_the_stale_list_and_review_queue(as_role):
     with trainer.application.test_request_context():
         assert f'href="{url_for("review.stale")}"' in html
         assert f'href="{url_for("review.queue")}"' in html
+
+
+def test_the_dashboard_answers_with_and_without_a_trailing_slash(app, as_role):
+    trainer = as_role("trainer")
+    assert trainer.get("/insights").status_code == trainer.get("/insights/").status_code == 200
