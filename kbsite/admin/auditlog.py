@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
     "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌",
+    "training.assign": "布置课程", "training.unassign": "取消布置",
+    "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
+    "training.attempt_expired": "测验超时作废", "training.review_submit": "完成错题复习",
 }
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 PAGE_SIZE = 100

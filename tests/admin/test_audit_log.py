@@ -76,3 +76,15 @@ def test_csv_has_a_bom_chinese_and_neutralised_formulas(app, as_role):
 def test_safe_cell_prefixes_formula_leads():
     assert [auditlog.safe_cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "普通", None)] == \
         ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "普通", ""]
+
+
+def test_every_action_the_code_records_has_a_chinese_label():
+    import re
+    from pathlib import Path
+
+    import kbsite
+    from kbsite.admin.auditlog import ACTION_LABELS
+
+    source = "\n".join(p.read_text("utf-8") for p in Path(kbsite.__file__).parent.rglob("*.py"))
+    recorded = set(re.findall(r'audit\.record\(\s*\w+,\s*\w+,\s*"([a-z_]+\.[a-z_.]+)"', source))
+    assert len(recorded) >= 20 and recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
