@@ -73,6 +73,10 @@ def import_paths(paths: list[Path]) -> None:
     click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
 
 
+def _table_progress(table: str, rows: int) -> None:
+    click.echo(f"  {table}: {rows} 行")
+
+
 def ensure_demo_users() -> list[tuple[str, str, str]]:
     """Create the demo accounts if missing; return those still on their demo password."""
     from kbsite.auth import service
@@ -151,6 +155,41 @@ def init_app(app: Flask) -> None:
             _fail(exc)
         click.echo(f"API 令牌（只显示这一次）for {username}:")
         click.echo(token)
+
+    @app.cli.command("backup")
+    @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_cmd(dest):
+        """Write the whole database (history, users, training, logs) to one zip file."""
+        from kbsite import backup
+        from kbsite.db import database
+
+        if dest.exists():
+            _fail(f"{dest} 已存在，不会覆盖")
+        tmp = dest.with_name(dest.name + ".part")
+        try:
+            report = backup.write_backup(database().engine, tmp, progress=_table_progress)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        click.echo(f"已备份 {report.total} 行（{len(report.rows)} 张表）到 {dest}")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_cmd(source):
+        """Load a backup into an empty database, then rebuild the search index."""
+        from kbsite import backup
+        from kbsite.db import database
+        from kbsite.search.sync import service
+
+        if not has_schema():
+            init_database()
+        try:
+            report = backup.restore_backup(database().engine, source, progress=_table_progress)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"已恢复 {report.total} 行（{len(report.rows)} 张表）；正在重建搜索索引……")
+        stats = service().catch_up(force=True)
+        click.echo(f"搜索索引已重建：{stats['rebuilt']} 条")
 
     @app.cli.command("reindex")
     @click.option("--full", is_flag=True, help="Rebuild from scratch instead of catching up")

@@ -20,14 +20,14 @@ from kbsite.auth.models import User
 from kbsite.db import session
 from kbsite.errors import Invalid
 
-ADMIN_ONLY_PREFIXES = ("user.", "token.")
+ADMIN_ONLY_PREFIXES = ("user.", "token.", "site.")
 ACTION_LABELS = {
     "item.create": "新建条目", "item.save": "保存修改", "item.submit": "提交审核",
     "item.approve": "批准发布", "item.reject": "退回修改", "item.verify": "标记为已核实",
     "item.owner": "更换负责人", "item.interval": "修改复核周期", "library.import": "导入内容",
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
-    "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌",
+    "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌", "site.backup": "下载全站备份",
     "training.assign": "布置课程", "training.unassign": "取消布置",
     "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
     "training.attempt_expired": "测验超时作废", "training.review_submit": "完成错题复习",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+import tempfile
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from kbsite import audit, backup
 from kbsite.admin import auditlog
 from kbsite.admin import service as admin_service
 from kbsite.auth import service as auth_service
 from kbsite.auth.models import ROLES
 from kbsite.auth.permissions import can, require
 from kbsite.content.service import today
+from kbsite.db import database, write_session
 from kbsite.errors import Conflict, Invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -119,3 +123,24 @@ def audit_export():
 def action_label(action: str) -> str:
     """Audit action codes as Chinese labels in any template (history pages too)."""
     return auditlog.action_label(action)
+
+
+@bp.get("/backup")
+@require("backup")
+def backup_page():
+    """Download a whole-site backup; restoring is a command on the server (it needs an empty database)."""
+    return render_template("admin/backup.html")
+
+
+@bp.post("/backup")
+@require("backup")
+def backup_download():
+    """Stream a consistent snapshot of every table as one zip file."""
+    spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)  # noqa: SIM115 - send_file closes it
+    report = backup.write_backup(database().engine, spool)
+    spool.seek(0)
+    with write_session() as sess:
+        audit.record(sess, current_user, "site.backup", "site", rows=report.total)
+    name = f"kbsite-backup-{today().isoformat()}.zip"
+    return send_file(spool, mimetype="application/zip", as_attachment=True, download_name=name,
+                     max_age=0)

@@ -1,0 +1,248 @@
+"""Whole-site backup and restore: every table, as JSON lines in one zip file.
+
+The Markdown export (``kbsite export``) carries the library's current text; a
+backup carries everything else too: revision history, reviews, users and
+tokens (hashed), training attempts, the search log and the audit log. Rows are
+written table by table inside one read transaction, so the file is a
+consistent snapshot, and in a database-neutral form, so a backup taken on
+SQLite restores into PostgreSQL (the way to move a growing team onto a server).
+
+Restore only goes into an empty database at the same schema revision, in one
+transaction: it either loads every row or changes nothing. The search index is
+not in the file; it is rebuilt from the restored database afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    LargeBinary,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
+
+from kbsite.db import Base
+from kbsite.errors import Invalid
+from kbsite.models import load_all
+
+FORMAT = "kbsite-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MAX_MEMBER_BYTES = 2 * 1024**3
+_BATCH = 1000
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    """What a backup or restore moved: rows per table."""
+
+    schema_revision: str
+    rows: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def tables() -> list[Table]:
+    """Every kbsite table, parents before children."""
+    load_all()
+    return list(Base.metadata.sorted_tables)
+
+
+def schema_revision(conn: Connection) -> str:
+    """The Alembic revision the database is at ('' when it was made without migrations)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return ""
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
+
+
+# ---- writing ------------------------------------------------------------------
+
+
+def write_backup(engine: Engine, dest: IO[bytes] | Path, progress: Progress | None = None) -> BackupReport:
+    """Write every row of every table to ``dest`` as one consistent snapshot."""
+    rows: dict[str, int] = {}
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        revision = schema_revision(conn)
+        with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for table in tables():
+                with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
+                    count = 0
+                    for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                        member.write(_encode_row(table, row._mapping).encode("utf-8") + b"\n")
+                        count += 1
+                rows[table.name] = count
+                if progress:
+                    progress(table.name, count)
+            manifest = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": revision,
+                        "created_at": datetime.now(UTC).isoformat(), "tables": rows}
+            archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+    return BackupReport(revision, rows)
+
+
+def _encode_row(table: Table, row) -> str:
+    return json.dumps({c.name: _encode(c, row[c.name]) for c in table.columns},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(column, value):
+    if value is None or isinstance(column.type, JSON):
+        return value
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+# ---- restoring ----------------------------------------------------------------
+
+
+def restore_backup(engine: Engine, source: IO[bytes] | Path, progress: Progress | None = None) -> BackupReport:
+    """Load a backup into an empty database at the same schema revision; all or nothing."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Invalid(f"不是有效的备份文件（zip）：{exc}") from None
+    with archive:
+        manifest = _manifest(archive)
+        known = tables()
+        expected = {t.name for t in known}
+        if set(manifest["tables"]) != expected:
+            raise Invalid("备份中的数据表与当前版本不一致："
+                          f"多出 {sorted(set(manifest['tables']) - expected)}，缺少 {sorted(expected - set(manifest['tables']))}")
+        rows: dict[str, int] = {}
+        with engine.connect() as conn, conn.begin():
+            revision = schema_revision(conn)
+            if manifest["schema_revision"] != revision:
+                raise Invalid(f"备份的数据库版本是 {manifest['schema_revision'] or '（未知）'}，"
+                              f"当前数据库是 {revision or '（未初始化）'}；请先把两者升级到同一版本")
+            _require_empty(conn, known)
+            deferred: list[tuple[Table, dict]] = []
+            for table in known:
+                late = [c.name for c in table.columns if any(fk.use_alter for fk in c.foreign_keys)]
+                count = 0
+                for batch in _batches(_read_member(archive, table)):
+                    count += len(batch)
+                    if late:
+                        deferred += [(table, r) for r in batch if any(r[n] is not None for n in late)]
+                        batch = [{**r, **dict.fromkeys(late)} for r in batch]
+                    conn.execute(table.insert(), batch)
+                if count != manifest["tables"][table.name]:
+                    raise Invalid(f"备份文件不完整：{table.name} 应有 {manifest['tables'][table.name]} 行，实有 {count} 行")
+                rows[table.name] = count
+                if progress:
+                    progress(table.name, count)
+            for table, row in deferred:  # foreign keys that point forward (items → revisions)
+                pk = {c.name: row[c.name] for c in table.primary_key.columns}
+                conn.execute(table.update().filter_by(**pk).values(row))
+            if conn.dialect.name == "postgresql":
+                _reset_sequences(conn, known)
+    return BackupReport(manifest["schema_revision"], rows)
+
+
+def _manifest(archive: zipfile.ZipFile) -> dict:
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError:
+        raise Invalid(f"备份文件缺少 {MANIFEST}：这不是 kbsite 备份") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(f"{MANIFEST} 不是有效的 JSON：{exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise Invalid("这不是 kbsite 备份文件")
+    if manifest.get("version") != FORMAT_VERSION:
+        raise Invalid(f"不支持的备份格式版本：{manifest.get('version')}")
+    counts = manifest.get("tables")
+    if not isinstance(counts, dict) or not all(type(n) is int and n >= 0 for n in counts.values()):
+        raise Invalid("备份清单中的行数无效")
+    if not isinstance(manifest.get("schema_revision"), str):
+        raise Invalid("备份清单缺少数据库版本")
+    return manifest
+
+
+def _require_empty(conn: Connection, known: list[Table]) -> None:
+    filled = [t.name for t in known if conn.execute(select(func.count()).select_from(t)).scalar()]
+    if filled:
+        raise Invalid("只能恢复到空数据库（先用 kbsite init-db 在新的实例目录或空库中建表）；"
+                      f"当前已有数据的表：{', '.join(filled)}")
+
+
+def _read_member(archive: zipfile.ZipFile, table: Table) -> Iterator[dict]:
+    name = f"tables/{table.name}.jsonl"
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise Invalid(f"备份文件缺少 {name}") from None
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise Invalid(f"{name} 过大：{info.file_size:,} 字节")
+    columns = {c.name: c for c in table.columns}
+    with archive.open(info) as member:
+        for lineno, line in enumerate(io.TextIOWrapper(member, encoding="utf-8"), 1):
+            try:
+                raw = json.loads(line)
+                if not isinstance(raw, dict) or set(raw) - set(columns):
+                    raise ValueError("列与当前数据表不一致")
+                yield {n: _decode(columns[n], raw.get(n)) for n in columns}
+            except (ValueError, TypeError) as exc:
+                raise Invalid(f"{name} 第 {lineno} 行无效：{exc}") from None
+
+
+def _decode(column, value):
+    if value is None or isinstance(column.type, JSON):
+        return value
+    kind = column.type
+    if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    if isinstance(kind, LargeBinary):
+        return base64.b64decode(value)
+    return value
+
+
+def _batches(rows: Iterator[dict]) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _reset_sequences(conn: Connection, known: list[Table]) -> None:
+    """Point PostgreSQL's id sequences past the restored ids, so new rows do not collide."""
+    for table in known:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int):
+                seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name}).scalar()
+                if seq:
+                    conn.execute(text(f"SELECT setval('{seq}', COALESCE((SELECT MAX({column.name}) "
+                                      f"FROM {table.name}), 0) + 1, false)"))
