@@ -323,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(workers[mode]()))
         return 0
     CACHE.mkdir(exist_ok=True)
+    load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.with_100k and 100_000 not in sizes:
         sizes.append(100_000)
@@ -341,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                                                      str(args.repeat)))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Speed benchmark, {date.today().isoformat()}, {os.cpu_count()} CPUs, load average "
-          f"{load} at the end; {args.repeat} warm passes (p50/p95), cold = first pass in a "
-          "fresh process; times in ms unless noted\n")
+          f"{load_start} at the start and {load} at the end; {args.repeat} warm passes (p50/p95), "
+          "cold = first pass in a fresh process; times in ms unless noted\n")
     print(render(rows))
     if args.json:
         args.json.write_text(json.dumps({f"{s}/{n}": r for (s, n), r in rows.items()}, indent=1))

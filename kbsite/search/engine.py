@@ -8,6 +8,7 @@ lock with ``writer(timeout=…)`` and always cancels a failed writer.
 from __future__ import annotations
 
 import contextlib
+import gc
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -41,13 +42,15 @@ from kbsite.search.query import (
     term_forms,
 )
 from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
-from kbsite.search.slips import SlipCorrector
+from kbsite.search.slips import SegmentVocabulary, SlipCorrector
 from kbsite.search.snippets import build_snippet
 
 MESSAGE_EMPTY = "请输入要搜索的内容。"
 MESSAGE_JUNK = "没有可搜索的关键词，请换个说法，例如“退款多久到账”。"
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+# Bytes of closed searchers' segment files allowed to stay mapped before a full collection.
+CLOSED_BYTES_BEFORE_GC = 256 * 2**20
 _TEXT_FIELDS = ("title", "tags", "summary", "body")
 
 
@@ -72,8 +75,10 @@ class SearchEngine:
         self._searcher: Searcher | None = None
         self._searcher_gen: Path | None = None
         self._corrector: tuple[Searcher, SlipCorrector] | None = None
+        self._vocabularies: dict[str, SegmentVocabulary] = {}  # by segment id, across searchers
         self._evaluator: Evaluator | None = None
         self._facet_cache = FacetCache()
+        self._closed_bytes = 0  # segment bytes of searchers closed since the last gc.collect()
         self.set_synonyms(synonyms)
 
     # ----- index lifecycle -------------------------------------------------
@@ -221,7 +226,15 @@ class SearchEngine:
         # so keeps their stale deletion lists (an updated doc shows twice).
         searcher = self._searcher
         if searcher is None or gen != self._searcher_gen or not searcher.up_to_date():
+            if searcher is not None and self._searcher_gen is not None:
+                self._closed_bytes += _files_bytes(self._searcher_gen)
             self._close_searcher()
+            if self._closed_bytes >= CLOSED_BYTES_BEFORE_GC:
+                # Whoosh's readers form reference cycles that keep a closed searcher's segment
+                # files mapped (close() cannot unmap while they export buffers) until a full
+                # collection, which numpy scoring allocates too few objects to trigger soon.
+                gc.collect()  # ~0.1 s: at most once per this many bytes of closed segments
+                self._closed_bytes = 0
             self._searcher = store.open_generation(gen).searcher()
             self._searcher_gen = gen
         return self._searcher
@@ -328,7 +341,7 @@ class SearchEngine:
 
     def _slip_corrector(self, searcher: Searcher) -> SlipCorrector:
         if self._corrector is None or self._corrector[0] is not searcher:
-            self._corrector = (searcher, SlipCorrector(searcher.reader()))
+            self._corrector = (searcher, SlipCorrector(searcher.reader(), self._vocabularies))
         return self._corrector[1]
 
     def suggest(self, prefix: str, *, include_drafts: bool = False, limit: int = 8) -> list[dict]:
@@ -350,6 +363,13 @@ class SearchEngine:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
             return [{"slug": f["slug"], "title": f["title"], "type": f["type"]} for f in fields]
+
+
+def _files_bytes(directory: Path) -> int:
+    """Total size of the files of an index generation (0 if it is gone)."""
+    with contextlib.suppress(OSError):
+        return sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
+    return 0
 
 
 def _probe(searcher: Searcher) -> None:

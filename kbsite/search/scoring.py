@@ -159,7 +159,7 @@ class FacetCache:
         live: dict[str, SegmentFacets] = {}
         parts = []
         for leaf, _offset in leaves:
-            key = _segment_key(leaf)
+            key = segment_key(leaf)
             facets = self._by_segment.get(key) or SegmentFacets(leaf)
             live[key] = facets
             parts.append(facets)
@@ -167,7 +167,8 @@ class FacetCache:
         return FacetColumns(parts)
 
 
-def _segment_key(leaf) -> str:
+def segment_key(leaf) -> str:
+    """A segment's id: segments never change once written, so caches can key on it."""
     segment = leaf.segment() if hasattr(leaf, "segment") else None
     return segment.segment_id() if segment is not None else f"obj-{id(leaf)}"
 
@@ -187,15 +188,21 @@ class FacetColumns:
             starts.append(s.tag_starts[1:] + base)
             base += int(s.tag_starts[-1])
         self.tag_starts = np.concatenate(starts)
+        self._ranks = {
+            "type": _name_ranks(self.type_names),
+            "category": _name_ranks(self.category_names),
+            "tag": _name_ranks(self.tag_names),
+        }
 
     def count(self, docs: Iterable[int] | np.ndarray) -> dict[str, dict[str, int]]:
         """Counts per type, category and tag over ``docs``, most frequent first (ties by name)."""
         docs = np.asarray(docs if isinstance(docs, np.ndarray) else list(docs), dtype=np.intp)
         starts, ends = self.tag_starts[docs], self.tag_starts[docs + 1]
+        ranks = self._ranks
         return {
-            "type": _counts(self.type_names, self.type[docs]),
-            "category": _counts(self.category_names, self.category[docs]),
-            "tag": _counts(self.tag_names, self.tags[_ranges(starts, ends)]),
+            "type": _counts(self.type_names, ranks["type"], self.type[docs]),
+            "category": _counts(self.category_names, ranks["category"], self.category[docs]),
+            "tag": _counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
         }
 
 
@@ -219,13 +226,21 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + shift
 
 
-def _counts(names: list[str], codes: np.ndarray) -> dict[str, int]:
+def _name_ranks(names: list[str]) -> np.ndarray:
+    """Position of each name in sorted order (ties of counts are listed by name)."""
+    ranks = np.empty(len(names), dtype=np.int64)
+    ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    return ranks
+
+
+def _counts(names: list[str], ranks: np.ndarray, codes: np.ndarray) -> dict[str, int]:
+    """{name: count} of the codes, most frequent first, ties by name."""
     if not len(codes):
         return {}
     tally = np.bincount(codes, minlength=len(names))
     present = np.flatnonzero(tally)
-    pairs = sorted(zip((-tally[present]).tolist(), (names[i] for i in present), strict=True))
-    return {name: -negative for negative, name in pairs}
+    present = present[np.lexsort((ranks[present], -tally[present]))]
+    return dict(zip([names[i] for i in present], tally[present].tolist(), strict=True))
 
 
 class Evaluator:
@@ -241,7 +256,8 @@ class Evaluator:
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._deleted: dict[int, np.ndarray | None] = {}
         self._sets: dict[tuple[str, str], np.ndarray] = {}
-        self._frequencies: dict[tuple[str, str], int] = {}
+        self._frequencies: dict[tuple[str, ...], int] = {}
+        self._prefixes: dict[tuple[str, str], list[str]] = {}
         self._live_count = self.reader.doc_count()
         self.facets: FacetColumns | None = None
 
@@ -312,6 +328,9 @@ class Evaluator:
                 return min(sum(self._estimate(sub) for sub in q.subqueries), self._live_count)
             if isinstance(q, wq.And):
                 return min(self._estimate(sub) for sub in q.subqueries)
+            if isinstance(q, wq.Prefix):  # Whoosh sums every expansion, not only the first 64
+                key = ("\x00prefix", q.fieldname, q.text)
+                return self._counted(key, lambda: q.estimate_size(self.reader))
             return q.estimate_size(self.reader)
         except Exception:  # estimates are an optimisation only
             return self.doc_count
@@ -333,20 +352,29 @@ class Evaluator:
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """The reader's doc frequency (deleted docs included, as Whoosh counts), cached."""
-        key = (fieldname, text)
+        return self._counted((fieldname, text), lambda: self.reader.doc_frequency(fieldname, text))
+
+    def _counted(self, key: tuple[str, ...], count) -> int:
         found = self._frequencies.get(key)
         if found is None:
             if len(self._frequencies) >= MAX_CACHED_FREQUENCIES:
                 self._frequencies.clear()
-            found = self._frequencies[key] = self.reader.doc_frequency(fieldname, text)
+            found = self._frequencies[key] = count()
         return found
 
     def _expand(self, fieldname: str, prefix: str) -> list[str]:
+        key = (fieldname, prefix)
+        out = self._prefixes.get(key)
+        if out is not None:
+            return out
         out = []
         for term in self.reader.expand_prefix(fieldname, prefix):
             out.append(term.decode("utf-8") if isinstance(term, bytes) else term)
             if len(out) >= MAX_PREFIX_TERMS:
                 break
+        if len(self._prefixes) >= MAX_CACHED_FREQUENCIES:
+            self._prefixes.clear()
+        self._prefixes[key] = out
         return out
 
     def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:

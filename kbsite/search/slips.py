@@ -11,20 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kbsite.search.analysis import is_cjk, pinyin_keys
+from kbsite.search.scoring import segment_key
 
 VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
 
 
-class SlipCorrector:
-    """Vocabulary of one reader generation, indexed by pinyin and by masked spelling."""
+class SegmentVocabulary:
+    """The CJK terms of one immutable segment, indexed by pinyin and by masked spelling."""
 
-    def __init__(self, reader) -> None:
+    def __init__(self, leaf) -> None:
         self.df: dict[str, int] = defaultdict(int)
         for fieldname in VOCAB_FIELDS:
-            if fieldname not in reader.schema:
+            if fieldname not in leaf.schema:
                 continue
-            for raw, info in reader.iter_field(fieldname):
+            for raw, info in leaf.iter_field(fieldname):
                 term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 if MIN_LEN <= len(term) <= MAX_LEN and is_cjk(term):
                     self.df[term] += info.doc_frequency()
@@ -36,20 +37,44 @@ class SlipCorrector:
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
 
+
+class SlipCorrector:
+    """Vocabulary of one reader generation: the vocabularies of its segments.
+
+    Segments never change once written, so ``cache`` (segment id → vocabulary,
+    owned by the engine) lets a new searcher after a save build only the new
+    small segment instead of re-reading the whole index (0.6 s at 10k entries).
+    """
+
+    def __init__(self, reader, cache: dict[str, SegmentVocabulary] | None = None) -> None:
+        cache = {} if cache is None else cache
+        live: dict[str, SegmentVocabulary] = {}
+        for leaf, _offset in reader.leaf_readers():
+            key = segment_key(leaf)
+            live[key] = cache.get(key) or SegmentVocabulary(leaf)
+        cache.clear()
+        cache.update(live)
+        self.parts = list(live.values())
+
+    def frequency(self, term: str) -> int:
+        """Documents holding ``term`` in the vocabulary fields, over all segments."""
+        return sum(part.df.get(term, 0) for part in self.parts)
+
     def correct(self, word: str) -> str | None:
         """The most frequent known term that sounds like, or differs by one character from, ``word``."""
-        if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)) or word in self.df:
+        if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)) or self.frequency(word):
             return None
-        sounds = {t for key in pinyin_keys(word) for t in self.by_pinyin.get(key, ())}
+        sounds = {t for part in self.parts for key in pinyin_keys(word) for t in part.by_pinyin.get(key, ())}
         if sounds:
-            return max(sorted(sounds), key=self.df.__getitem__)
+            return max(sorted(sounds), key=self.frequency)
         near = {
             t
+            for part in self.parts
             for i in range(len(word))
-            for t in self.by_mask.get(_mask(word, i), ())
+            for t in part.by_mask.get(_mask(word, i), ())
             if len(word) >= 3 or _same_initial(t[i], word[i])
         }
-        return max(sorted(near), key=self.df.__getitem__) if near else None
+        return max(sorted(near), key=self.frequency) if near else None
 
 
 def _mask(term: str, i: int) -> str:

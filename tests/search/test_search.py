@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kbsite.search import MESSAGE_EMPTY, MESSAGE_JUNK
 
-from .conftest import slugs
+from .conftest import CORPUS, slugs
 
 
 @pytest.mark.parametrize(
@@ -198,3 +200,16 @@ def test_suggest_titles_while_typing(corpus_engine):
     ]
     assert corpus_engine.suggest("大促") == []
     assert corpus_engine.suggest("") == []
+
+
+def test_a_save_reuses_the_slip_vocabulary_of_unchanged_segments(engine):
+    """After a save only the new segment's terms are read, and its new words are corrected at once."""
+    engine.rebuild(CORPUS)
+    assert engine.search("运废险").suggestion == "运费险"
+    before = {id(v) for v in engine._vocabularies.values()}
+    doc = next(d for d in CORPUS if d.slug == "size-guide")
+    engine.upsert([replace(doc, doc_id="warranty-card@published", slug="warranty-card",
+                           title="保修卡丢了怎么办", summary="保修卡丢了可凭订单号保修。")])
+    assert engine.search("保秀卡").suggestion == "保修卡"
+    after = {id(v) for v in engine._vocabularies.values()}
+    assert before <= after and len(after) == len(before) + 1
