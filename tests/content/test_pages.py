@@ -100,3 +100,10 @@ def test_policy_as_of_date(agent):
     page = agent.get("/items/seven-day-return-policy?on=2000-01-01").get_data(as_text=True)
     assert "尚未生效" in page
     assert agent.get("/items/seven-day-return-policy?on=not-a-date").status_code == 400
+
+
+def test_every_page_names_a_served_icon_so_browsers_do_not_ask_for_favicon_ico(agent):
+    home = agent.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg"' in home
+    icon = agent.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
