@@ -50,6 +50,26 @@ def init_database() -> None:
     migrations.upgrade(current_app.config["SQLALCHEMY_URL"])
 
 
+def bring_schema_up_to_date() -> None:
+    """Apply new migrations to an existing database before serving it.
+
+    The embedded SQLite database is upgraded on the spot (one host, one file).
+    A server database shared by several instances is only checked: upgrading it
+    from every instance at once would race, so the operator runs ``init-db`` once.
+    """
+    from kbsite import migrations
+    from kbsite.db import database
+
+    engine = database().engine
+    current, head = migrations.current_revision(engine), migrations.head_revision()
+    if current is None or current == head:
+        return
+    if engine.dialect.name != "sqlite":
+        _fail(f"数据库结构版本是 {current}，本程序需要 {head}：请先运行一次 kbsite init-db 升级，再启动各实例")
+    click.echo(f"升级数据库结构：{current} → {head}")
+    init_database()
+
+
 def import_paths(paths: list[Path]) -> None:
     """Parse every file, then apply all of them in one transaction, with progress."""
     from kbsite.content import service
@@ -98,7 +118,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db_cmd():
-        """Create an empty database (schema only)."""
+        """Create an empty database (schema only), or bring an existing one's schema up to date."""
         init_database()
         click.echo(f"数据库已就绪：{current_app.config['SQLALCHEMY_URL']}")
 
@@ -226,6 +246,8 @@ def init_app(app: Flask) -> None:
             click.echo("新实例：创建数据库并导入入门内容库……")
             init_database()
             import_paths([Path(p) for p in current_app.config["STARTER_PATHS"] if Path(p).exists()])
+        else:
+            bring_schema_up_to_date()
         from kbsite.content.service import rerender_outdated
 
         accounts = ensure_demo_users()

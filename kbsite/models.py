@@ -8,6 +8,7 @@ def load_all() -> None:
     import kbsite.audit  # noqa: F401
     import kbsite.auth.models  # noqa: F401
     import kbsite.content.models  # noqa: F401
+    import kbsite.review.feedback  # noqa: F401
     import kbsite.search.log  # noqa: F401
     import kbsite.training.models  # noqa: F401
     import kbsite.workspace.models  # noqa: F401

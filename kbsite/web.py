@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from kbsite.auth.access import current_actor, wants_json
 from kbsite.auth.permissions import ROLE_LABELS, can
 from kbsite.errors import DomainError
+from kbsite.review.feedback import KINDS as FEEDBACK_KINDS
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         can=lambda perm: can(current_actor(), perm),
         nav_links=lambda: [n for n in NAV_LINKS if n[0] in app.view_functions],
         TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
+        FEEDBACK_KINDS=FEEDBACK_KINDS,
     )
     app.jinja_env.filters["localtime"] = lambda dt: dt.strftime("%Y-%m-%d %H:%M") if dt else ""
     cli.init_app(app)

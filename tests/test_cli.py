@@ -115,3 +115,50 @@ def test_reindex_reports_progress(library_app):
     shutil.rmtree(library_app.config["SEARCH_INDEX_DIR"])
     result = library_app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0 and "重建" in result.output
+
+
+def _instance_at(tmp_path, monkeypatch, url: str | None, revision: str):
+    """An app whose database was migrated only up to ``revision`` (an older release's schema)."""
+    import waitress
+
+    from kbsite import create_app, migrations
+
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    home = tmp_path / "old"
+    monkeypatch.setenv("KBSITE_HOME", str(home))
+    url = url or f"sqlite:///{home / 'kbsite.db'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": url,
+                      "SEARCH_INDEX_DIR": str(home / "search-index")})
+    migrations.upgrade(url, revision)
+    return app
+
+
+def test_run_upgrades_an_older_sqlite_instance_before_serving(tmp_path, monkeypatch):
+    from kbsite import migrations
+
+    app = _instance_at(tmp_path, monkeypatch, None, "0002")
+    result = app.test_cli_runner().invoke(args=["run"])
+    assert result.exit_code == 0, result.output
+    assert f"升级数据库结构：0002 → {migrations.head_revision()}" in result.output and "新实例" not in result.output
+    with app.app_context():
+        from kbsite.db import database
+
+        assert migrations.current_revision(database().engine) == migrations.head_revision()
+        database().engine.dispose()
+    assert "升级数据库结构" not in app.test_cli_runner().invoke(args=["run"]).output
+
+
+@pytest.mark.postgres
+def test_run_refuses_a_server_database_behind_the_code_and_init_db_upgrades_it(tmp_path, monkeypatch, pg_url):
+    from kbsite import migrations
+
+    app = _instance_at(tmp_path, monkeypatch, pg_url, "0002")
+    refused = app.test_cli_runner().invoke(args=["run"])
+    assert refused.exit_code == 1 and "请先运行一次 kbsite init-db" in refused.output
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["run"]).exit_code == 0
+    with app.app_context():
+        from kbsite.db import database
+
+        assert migrations.current_revision(database().engine) == migrations.head_revision()
+        database().engine.dispose()

@@ -24,7 +24,7 @@ ADMIN_ONLY_PREFIXES = ("user.", "token.", "site.")
 ACTION_LABELS = {
     "item.create": "新建条目", "item.save": "保存修改", "item.submit": "提交审核",
     "item.approve": "批准发布", "item.reject": "退回修改", "item.verify": "标记为已核实",
-    "item.owner": "更换负责人", "item.interval": "修改复核周期", "library.import": "导入内容",
+    "item.owner": "更换负责人", "item.feedback": "客服反馈问题", "item.feedback_resolve": "处理客服反馈", "item.interval": "修改复核周期", "library.import": "导入内容",
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
     "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌", "site.backup": "下载全站备份",

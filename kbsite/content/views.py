@@ -16,6 +16,7 @@ from kbsite.content import diff, forms, health, merge, service
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
+from kbsite.review import feedback
 from kbsite.training import progress, reviewqueue
 from kbsite.workspace import usage
 
@@ -125,7 +126,22 @@ def _health(item: Item) -> dict | None:
     if not can(current_user, "author"):
         return None
     return {"due": health.due_date(item), "stale": health.is_stale(item, service.today()),
-            "owners": health.owner_candidates()}
+            "owners": health.owner_candidates(), "feedback": feedback.open_feedback(item=item)}
+
+
+@bp.post("/items/<slug>/feedback")
+@require("read")
+def report_problem(slug: str):
+    """An agent tells the entry's owner what is wrong with it."""
+    number = request.form.get("revision", "")
+    try:
+        feedback.submit(current_user, slug, request.form.get("kind", ""), request.form.get("text", ""),
+                        int(number) if number.isdigit() else None)
+    except Invalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash("谢谢！反馈已转给这条内容的负责人。", "success")
+    return redirect(url_for("content.view_item", slug=slug))  # the message shows at the top
 
 
 @bp.get("/items/<slug>/rev/<int:number>")

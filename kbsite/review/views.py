@@ -13,7 +13,7 @@ from kbsite.content import bulk, health, service
 from kbsite.content.models import Item
 from kbsite.db import session
 from kbsite.errors import Invalid
-from kbsite.review import queue
+from kbsite.review import feedback, queue
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -149,13 +149,35 @@ def bulk_edit():
                            operations=bulk.OPERATIONS, selected=set(request.form.getlist("slug")))
 
 
+@bp.get("/feedback")
+@require("author")
+def feedback_list():
+    """Open reports from agents (all, or on entries I own), and what was done about recent ones."""
+    mine = request.args.get("mine") == "1"
+    return render_template("review/feedback.html", mine=mine,
+                           reports=feedback.open_feedback(owner=current_user if mine else None),
+                           resolved=feedback.recently_resolved())
+
+
+@bp.post("/feedback/<int:feedback_id>/resolve")
+@require("author")
+def resolve_feedback(feedback_id: int):
+    """Close a report once the entry is fixed (or the report was mistaken), with a note."""
+    feedback.resolve(feedback_id, current_user, request.form.get("note", ""))
+    flash("反馈已标记为已处理", "success")
+    return redirect(_back(url_for("review.feedback_list")))
+
+
 @bp.app_template_global()
 def trainer_summary() -> dict:
     """Counts for the trainer's home: stale entries (all and mine), pending reviews, my drafts."""
     if not can(current_user, "view_drafts"):
         return {}
     stale = health.stale_entries(service.today())
+    reports = feedback.open_counts(current_user)
     return {
+        "feedback": reports.total,
+        "feedback_mine": reports.mine,
         "stale": len(stale),
         "stale_mine": sum(1 for e in stale if e.item.owner_id == current_user.id),
         "pending": queue.pending_count(),

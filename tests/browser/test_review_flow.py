@@ -94,3 +94,30 @@ def test_a_stale_save_is_merged_in_the_conflict_view_keeping_both(live_app, brow
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_an_agent_reports_a_problem_and_a_trainer_closes_it_from_home(live_app, browser):
+    contexts = []
+    try:
+        ctx, agent = _page_for(browser, live_app, "agent")
+        contexts.append(ctx)
+        agent.goto(f"{live_app.url}/items/{SLUG}")
+        agent.click("text=这条内容有问题？告诉负责人")
+        agent.check("input[name=kind][value=outdated]")
+        agent.fill("textarea[name=text]", "换货运费现在由店铺承担，这里还写顾客承担")
+        agent.click("text=提交反馈")
+        assert "反馈已转给这条内容的负责人" in agent.inner_text(".flash-success")
+
+        ctx, trainer = _page_for(browser, live_app, "trainer")
+        contexts.append(ctx)
+        trainer.click("#trainer-box >> text=客服反馈待处理")
+        row = trainer.locator("#open-reports tr.report", has_text="换货运费现在由店铺承担")
+        assert "已过时" in row.inner_text()
+        row.locator("input[name=note]").fill("已改为店铺承担")
+        row.locator("text=标记为已处理").click()
+        trainer.wait_for_selector(".flash-success")
+        assert "没有待处理的反馈" in trainer.content()
+        assert "已改为店铺承担" in trainer.inner_text("#resolved-reports")
+    finally:
+        for ctx in contexts:
+            ctx.close()

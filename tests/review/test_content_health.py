@@ -95,7 +95,7 @@ def test_agents_see_who_verified_and_cannot_verify(app, as_role):
     page = amy.get("/items/gift").get_data(as_text=True)
     today = datetime.now(UTC).date().isoformat()
     assert f"✔ 由 alice 于 {today} 核实" in page
-    assert "标记为已核实" not in page and "负责人" not in page
+    assert "标记为已核实" not in page and 'id="health"' not in page and "复核周期" not in page
 
 
 def test_owner_and_interval_are_editable_and_audited(app, as_role):
