@@ -33,11 +33,11 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     func,
-    inspect,
     select,
     text,
 )
 
+from kbsite import migrations
 from kbsite.db import Base
 from kbsite.errors import Invalid
 from kbsite.models import load_all
@@ -71,9 +71,7 @@ def tables() -> list[Table]:
 
 def schema_revision(conn: Connection) -> str:
     """The Alembic revision the database is at ('' when it was made without migrations)."""
-    if not inspect(conn).has_table("alembic_version"):
-        return ""
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
+    return migrations.current_revision(conn) or ""
 
 
 # ---- writing ------------------------------------------------------------------

@@ -61,7 +61,8 @@ def bring_schema_up_to_date() -> None:
     from kbsite.db import database
 
     engine = database().engine
-    current, head = migrations.current_revision(engine), migrations.head_revision()
+    with engine.connect() as conn:
+        current, head = migrations.current_revision(conn), migrations.head_revision()
     if current is None or current == head:
         return
     if engine.dialect.name != "sqlite":

@@ -143,7 +143,8 @@ def test_run_upgrades_an_older_sqlite_instance_before_serving(tmp_path, monkeypa
     with app.app_context():
         from kbsite.db import database
 
-        assert migrations.current_revision(database().engine) == migrations.head_revision()
+        with database().engine.connect() as conn:
+            assert migrations.current_revision(conn) == migrations.head_revision()
         database().engine.dispose()
     assert "升级数据库结构" not in app.test_cli_runner().invoke(args=["run"]).output
 
@@ -160,5 +161,6 @@ def test_run_refuses_a_server_database_behind_the_code_and_init_db_upgrades_it(t
     with app.app_context():
         from kbsite.db import database
 
-        assert migrations.current_revision(database().engine) == migrations.head_revision()
+        with database().engine.connect() as conn:
+            assert migrations.current_revision(conn) == migrations.head_revision()
         database().engine.dispose()

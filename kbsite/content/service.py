@@ -111,6 +111,12 @@ def in_force(item: Item, on: date, sess: Session | None = None) -> Revision | No
     )
 
 
+def starts_later(item: Item, rev: Revision, on: date | None = None) -> str | None:
+    """The effective date of a policy revision that is not in force yet on ``on`` (default today)."""
+    start = rev.effective_from if item.type == "policy" else None
+    return start if start and start > (on or today()).isoformat() else None
+
+
 def today() -> date:
     """Today's date; the ``TODAY`` config key (ISO date) pins it, so scheduled policies are testable."""
     pinned = current_app.config.get("TODAY") if has_app_context() else None

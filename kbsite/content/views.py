@@ -97,11 +97,13 @@ def view_item(slug: str):
     """Answer first: the pasteable summary, then the detail, then related entries."""
     item = service.get_item(slug)
     on = request.args.get("on")
+    as_of = None
     if on and item.type == "policy":
         try:
-            rev = service.in_force(item, date.fromisoformat(on))
+            as_of = date.fromisoformat(on)
         except ValueError:
             raise Invalid("日期格式应为 YYYY-MM-DD") from None
+        rev = service.in_force(item, as_of)
         if rev is None:
             flash(f"{on} 时该政策尚未生效", "info")
             rev = service.agent_revision(item)
@@ -112,13 +114,7 @@ def view_item(slug: str):
     published = service.agent_revision(item)
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
                            related=_related(item, rev), health=_health(item),
-                           not_yet=_not_yet_in_force(item, rev, on))
-
-
-def _not_yet_in_force(item: Item, rev, on: str | None) -> str | None:
-    """The future effective date of a policy revision shown before it applies (first versions)."""
-    start = rev.effective_from if item.type == "policy" else None
-    return start if start and start > (on or service.today().isoformat()) else None
+                           not_yet=service.starts_later(item, rev, as_of))
 
 
 def _health(item: Item) -> dict | None:

@@ -31,11 +31,10 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
 
 
-def current_revision(engine) -> str | None:
-    """The revision the database is at; None when it was made without migrations."""
+def current_revision(conn) -> str | None:
+    """The revision the database on ``conn`` is at; None when it was made without migrations."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return MigrationContext.configure(conn).get_current_revision() or ""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return MigrationContext.configure(conn).get_current_revision() or ""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from whoosh import query as wq
@@ -156,21 +156,28 @@ class FacetCache:
 
     def columns(self, leaves: list[tuple[object, int]]) -> FacetColumns:
         """Facet columns of a whole searcher, by global docnum; forget dead segments."""
-        live: dict[str, SegmentFacets] = {}
-        parts = []
-        for leaf, _offset in leaves:
-            key = segment_key(leaf)
-            facets = self._by_segment.get(key) or SegmentFacets(leaf)
-            live[key] = facets
-            parts.append(facets)
-        self._by_segment = live
-        return FacetColumns(parts)
+        return FacetColumns(per_segment(self._by_segment, leaves, SegmentFacets))
 
 
 def segment_key(leaf) -> str:
     """A segment's id: segments never change once written, so caches can key on it."""
     segment = leaf.segment() if hasattr(leaf, "segment") else None
     return segment.segment_id() if segment is not None else f"obj-{id(leaf)}"
+
+
+def per_segment(cache: dict, leaves: Iterable[tuple[object, int]], build: Callable) -> list:
+    """``build(leaf)`` for each leaf in order, reusing the values of segments already in ``cache``.
+
+    A save adds one small segment, so a new searcher builds only that; ``cache``
+    is updated in place to hold exactly the live segments.
+    """
+    live = {}
+    for leaf, _offset in leaves:
+        key = segment_key(leaf)
+        live[key] = cache.get(key) or build(leaf)
+    cache.clear()
+    cache.update(live)
+    return list(live.values())
 
 
 class FacetColumns:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kbsite.search.analysis import is_cjk, pinyin_keys
-from kbsite.search.scoring import segment_key
+from kbsite.search.scoring import per_segment
 
 VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
@@ -47,14 +47,7 @@ class SlipCorrector:
     """
 
     def __init__(self, reader, cache: dict[str, SegmentVocabulary] | None = None) -> None:
-        cache = {} if cache is None else cache
-        live: dict[str, SegmentVocabulary] = {}
-        for leaf, _offset in reader.leaf_readers():
-            key = segment_key(leaf)
-            live[key] = cache.get(key) or SegmentVocabulary(leaf)
-        cache.clear()
-        cache.update(live)
-        self.parts = list(live.values())
+        self.parts = per_segment({} if cache is None else cache, reader.leaf_readers(), SegmentVocabulary)
 
     def frequency(self, term: str) -> int:
         """Documents holding ``term`` in the vocabulary fields, over all segments."""
