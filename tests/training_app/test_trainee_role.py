@@ -37,6 +37,8 @@ def test_trainee_reads_and_trains_but_cannot_author(lib, signed_in):
         token = {"Authorization": f"Bearer {service.create_token('xiaochen')}"}
     assert c.get("/api/templates/greeting-standard", headers=token).status_code == 200
     assert c.post("/api/templates/greeting-standard/copy", json={}, headers=token).status_code == 403
+    panel = c.get("/items/greeting-standard").get_data(as_text=True)
+    assert '"practice": true' in panel and '"live": false' in panel  # copies locally, never counted
     assert c.post("/items/new", data={"slug": "x1", "type": "faq", "title": "t"}).status_code == 403
 
 
@@ -51,6 +53,8 @@ def test_admin_creates_a_trainee_labelled_in_chinese(as_role):
     row = page.split('data-username="newhire"')[1].split("</tr>")[0]
     assert '<option value="trainee" selected>新人学员</option>' in row
     assert ">trainee<" not in row
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert "角色=新人学员" in audit and "role=trainee" not in audit
 
 
 def test_cli_creates_a_trainee(app):
