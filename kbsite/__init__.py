@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_search(app)
+    register_hooks(app)
 
     from kbsite import web
 
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from kbsite.content import views as content_views
     from kbsite.insights import views as insights_views
     from kbsite.review import views as review_views
+    from kbsite.training import verification
     from kbsite.training import views as training_views
     from kbsite.workspace import bp as workspace_bp
 
@@ -73,10 +75,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(transfer.bp)
     app.register_blueprint(insights_views.bp)
     app.register_blueprint(training_views.bp)
+    app.register_blueprint(verification.bp)
     app.register_blueprint(workspace_bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(review_views.bp)
     app.register_blueprint(admin_views.bp)
+
+
+def register_hooks(app: Flask) -> None:
+    """Features that react to content being published (the content layer imports none of them)."""
+    from kbsite.training import recertify
+
+    recertify.init_app(app)
 
 
 def register_search(app: Flask) -> None:

@@ -11,10 +11,13 @@ from flask.cli import FlaskGroup
 from sqlalchemy import inspect, select
 
 from kbsite import files
+from kbsite.auth.models import ROLES
+from kbsite.auth.permissions import ROLE_LABELS
 from kbsite.errors import DomainError
 
 DEMO_ACCOUNTS = [
     ("agent", "agent", "demo-agent-pass", "客服小王"),
+    ("newbie", "trainee", "demo-trainee-pass", "新人小陈"),
     ("trainer", "trainer", "demo-trainer-pass", "培训师李老师"),
     ("reviewer", "trainer", "demo-reviewer-pass", "培训师周老师"),
     ("admin", "admin", "demo-admin-pass", "管理员"),
@@ -150,7 +153,8 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("create-user")
     @click.argument("username")
-    @click.option("--role", required=True, type=click.Choice(["agent", "trainer", "admin"]))
+    @click.option("--role", required=True, type=click.Choice(ROLES),
+                  help="trainee=新人学员, agent=客服, trainer=培训师, admin=管理员")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     @click.option("--name", default="", help="Display name")
     def create_user_cmd(username, role, password, name):
@@ -161,7 +165,7 @@ def init_app(app: Flask) -> None:
             service.create_user(username, role, password, name)
         except DomainError as exc:
             _fail(exc)
-        click.echo(f"已创建用户 {username}（{role}）")
+        click.echo(f"已创建用户 {username}（{ROLE_LABELS[role]}）")
 
     @app.cli.command("create-token")
     @click.argument("username")
@@ -260,6 +264,6 @@ def init_app(app: Flask) -> None:
         if accounts:
             click.echo("演示账号（请在正式使用前修改密码）：")
             for username, password, role in accounts:
-                click.echo(f"  {username:10s} 密码 {password:22s} 角色 {role}")
+                click.echo(f"  {username:10s} 密码 {password:22s} 角色 {ROLE_LABELS[role]}")
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
               ident="kbsite")

@@ -33,5 +33,6 @@ def defaults(home: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
+        "VERIFY_RATE_LIMIT": "60 per minute",
         "REVIEW_REQUIRED": True,
     }

@@ -20,7 +20,7 @@ from kbsite.errors import Invalid, NotFound
 
 def list_users() -> list[User]:
     """All accounts, admins first, then by name."""
-    order = {"admin": 0, "trainer": 1, "agent": 2}
+    order = {"admin": 0, "trainer": 1, "agent": 2, "trainee": 3}
     users = list(session().scalars(select(User)))
     return sorted(users, key=lambda u: (not u.active, order.get(u.role, 9), u.username))
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kbsite.db import Base, UTCDateTime, utcnow
 
-ROLES = ("agent", "trainer", "admin")
+ROLES = ("trainee", "agent", "trainer", "admin")
 
 
 class User(Base):

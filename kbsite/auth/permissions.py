@@ -10,13 +10,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-AGENT = frozenset({"read", "search", "copy", "train"})
+# A new hire in training: courses and drills, and reading the knowledge base; no authoring and no
+# live replies (copying templates is usage by working agents).
+TRAINEE = frozenset({"read", "search", "train"})
+AGENT = TRAINEE | {"copy"}
 # view_audit: the audit log of content and training; audit (admins): also accounts and tokens.
 TRAINER = AGENT | {"view_drafts", "author", "review", "insights", "manage_training", "view_audit"}
 ADMIN = TRAINER | {"approve_own", "admin_users", "audit", "import_library", "backup"}
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"agent": AGENT, "trainer": TRAINER, "admin": ADMIN}
-ROLE_LABELS = {"agent": "客服", "trainer": "培训师", "admin": "管理员"}
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "trainee": TRAINEE, "agent": AGENT, "trainer": TRAINER, "admin": ADMIN,
+}
+ROLE_LABELS = {"trainee": "新人学员", "agent": "客服", "trainer": "培训师", "admin": "管理员"}
 
 
 def can(user: Any, permission: str) -> bool:

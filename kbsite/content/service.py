@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kbsite import audit, files, markdown
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
+from kbsite.content import events
 from kbsite.content.models import Item, Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
@@ -264,6 +265,7 @@ def approve(slug: str, number: int, reviewer: User, comment: str = "") -> Revisi
         rev.review_comment = comment[:1000]
         audit.record(sess, reviewer, "item.approve", f"item:{slug}", number=number, comment=comment)
     _changed([slug])
+    events.published([(slug, rev.id)])
     return rev
 
 
@@ -320,6 +322,7 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> 
     rendered = {it.slug: _render(d) for it, d in prepared}
     users = {u.username: u for u in session().scalars(select(User))}
     report = ImportReport()
+    went_live: list[tuple[str, int]] = []
     with write_session() as sess:
         existing = {i.slug: i for i in sess.scalars(select(Item))}
         for it, draft in prepared:
@@ -342,10 +345,13 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> 
                     continue
                 report.updated.append(it.slug)
             state = "published" if it.status == "published" else "draft"
-            _append(sess, item, draft, rendered[it.slug], actor, f"导入 {it.source}", state)
+            rev = _append(sess, item, draft, rendered[it.slug], actor, f"导入 {it.source}", state)
+            if state == "published":
+                went_live.append((it.slug, rev.id))
         audit.record(sess, actor, "library.import", "library",
                      created=len(report.created), updated=len(report.updated))
     _changed(report.created + report.updated)
+    events.published(went_live)
     return report
 
 

@@ -85,7 +85,10 @@ export function mountFill(root, tpl, opts = {}) {
   const status = el("span", "muted fill-status");
   status.setAttribute("role", "status");
   bar.append(copyBtn, status);
-  if (tpl.live === false) bar.append(el("span", "muted", "（未发布版本：按本页文字复制，不计入使用次数）"));
+  if (tpl.live === false) {
+    bar.append(el("span", "muted", tpl.practice ? "（学习模式：按本页文字复制，不计入使用次数）"
+      : "（未发布版本：按本页文字复制，不计入使用次数）"));
+  }
   root.append(fields, out, warn, bar);
 
   const inputs = {};

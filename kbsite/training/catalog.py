@@ -143,6 +143,25 @@ def render_lesson(body: str) -> Markup:
     return Markup("").join(chunks)
 
 
+def citations_of(type_: str, rev: Revision) -> frozenset[str]:
+    """The knowledge slugs a lesson (``[[slug]]`` embeds and links) or a quiz (``cite:``) refers to."""
+    if type_ == "lesson":
+        return frozenset(m.group(1) for m in _LINK_RE.finditer(rev.body or ""))
+    questions = rev.meta.get("questions") if isinstance(rev.meta, dict) else None
+    return frozenset(str(q["cite"]).strip() for q in questions or []
+                     if isinstance(q, dict) and isinstance(q.get("cite"), str) and q["cite"].strip())
+
+
+def time_limits(slugs: Sequence[str]) -> dict[str, int]:
+    """``time_limit_seconds`` of published quizzes by slug (untimed quizzes are left out)."""
+    out = {}
+    for item in session().scalars(select(Item).where(Item.slug.in_(set(slugs)), Item.type == "quiz")):
+        raw = item.published.meta.get("time_limit_seconds") if item.published else None
+        if raw not in (None, "") and str(raw).isdigit():
+            out[item.slug] = int(raw)
+    return out
+
+
 def render_prompt(text: str) -> Markup:
     """A question prompt or explanation as safe HTML (Markdown, with [[slug|文字]] links)."""
     return Markup(markdown.render_html(_inline_links(text))) if text else Markup("")

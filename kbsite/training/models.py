@@ -121,3 +121,41 @@ class ReviewRound(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     result: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PolicyChange(Base):
+    """A cited knowledge entry changed: a new revision was published, or a scheduled one came into force.
+
+    Steps that cite the entry and were completed before ``occurred_at`` count as
+    not done again (see training/recertify.py); nothing per trainee is stored.
+    """
+
+    __tablename__ = "training_policy_changes"
+    __table_args__ = (UniqueConstraint("revision_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_slug: Mapped[str] = mapped_column(String(80), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    revision_number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(String(16))  # "published" | "in_force"
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Certificate(Base):
+    """A course certificate: a public serial and the revisions of the entries the course cites."""
+
+    __tablename__ = "training_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    course_title: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float, default=None)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # {slug: {"number": revision number, "title": title}} of every cited entry at issue time
+    versions: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User] = relationship()

@@ -1,9 +1,11 @@
 """Course progress, prerequisites, assignments and the trainee's path.
 
 Progress is derived, never stored twice: a lesson step is done when the
-trainee marked it read, a quiz step when any attempt of that quiz passed. A
+trainee marked it read, a quiz step when any attempt of that quiz passed —
+unless an entry the step cites changed afterwards (see recertify.py). A
 course is complete when every step is done; its prerequisites are other
-courses, which must be complete before its lessons and quizzes open.
+courses, which must be complete before its steps open, and a drill step opens
+once every earlier step of its course is done. A locked step says why.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from kbsite.auth.models import User
 from kbsite.auth.permissions import can
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
-from kbsite.training import catalog
+from kbsite.training import catalog, recertify
 from kbsite.training.models import Assignment, Attempt, LessonRead
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -37,6 +39,10 @@ class StepStatus:
     done_at: datetime | None = None
     best: float | None = None
     attempts: int = 0
+    drill: bool = False
+    time_limit: int | None = None
+    locked_reason: str | None = None  # e.g. 完成「…」后解锁
+    reopened: list[str] = field(default_factory=list)  # e.g. 政策已更新：…
 
 
 @dataclass
@@ -92,6 +98,7 @@ class Record:
     best: dict[str, float]
     passed_at: dict[str, datetime]
     attempts: dict[str, int]
+    last_passed: dict[str, datetime] = field(default_factory=dict)
 
 
 def record_of(user_id: int) -> Record:
@@ -101,63 +108,116 @@ def record_of(user_id: int) -> Record:
     best: dict[str, float] = {}
     passed_at: dict[str, datetime] = {}
     attempts: dict[str, int] = {}
+    last_passed: dict[str, datetime] = {}
     for a in session().scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "open")
                                .order_by(Attempt.finished_at)):
         attempts[a.quiz_slug] = attempts.get(a.quiz_slug, 0) + 1
         best[a.quiz_slug] = max(best.get(a.quiz_slug, 0.0), a.score_percent or 0.0)
         if a.passed and a.quiz_slug not in passed_at:
             passed_at[a.quiz_slug] = a.finished_at
-    return Record(reads, best, passed_at, attempts)
+        if a.passed:
+            last_passed[a.quiz_slug] = a.finished_at
+    return Record(reads, best, passed_at, attempts, last_passed)
 
 
-def progress(pub: catalog.Published, rec: Record, completed: set[str] | None = None) -> CourseProgress:
+@dataclass
+class Changes:
+    """What steps cite and how the cited entries changed (see recertify.py), read once per request."""
+
+    cites: dict[tuple[str, str], frozenset[str]]
+    by_slug: dict[str, list]
+
+    @classmethod
+    def load(cls) -> Changes:
+        recertify.record_policies_in_force()
+        cites = recertify.citations()
+        return cls(cites, recertify.changes_by_slug())
+
+
+def step_completion(kind: str, slug: str, rec: Record, changes: Changes) -> recertify.Completion:
+    """When a lesson or quiz step counts as done for this record, or why it reopened."""
+    if kind == "lesson":
+        first = last = rec.read.get(slug)
+    else:
+        first, last = rec.passed_at.get(slug), rec.last_passed.get(slug)
+    return recertify.completion(first, last, changes.cites.get((kind, slug), frozenset()), changes.by_slug)
+
+
+def progress(pub: catalog.Published, rec: Record, completed: set[str] | None = None,
+             changes: Changes | None = None) -> CourseProgress:
     """A course's steps marked from the record; ``completed`` is the set of complete course slugs."""
     course = catalog.course_of(pub)
-    names = catalog.titles([s.slug for s in course.steps])
+    changes = changes or Changes.load()
+    names = catalog.titles([s.slug for s in course.steps] + list(course.prerequisites))
+    limits = catalog.time_limits([s.slug for s in course.steps if s.drill])
     steps = []
     for s in course.steps:
-        st = StepStatus(s.kind, s.slug, names.get(s.slug, s.slug))
-        if s.kind == "lesson":
-            st.done_at = rec.read.get(s.slug)
-        else:
-            st.done_at = rec.passed_at.get(s.slug)
+        st = StepStatus(s.kind, s.slug, names.get(s.slug, s.slug), drill=s.drill, time_limit=limits.get(s.slug))
+        if s.kind == "quiz":
             st.best = rec.best.get(s.slug)
             st.attempts = rec.attempts.get(s.slug, 0)
+        done = step_completion(s.kind, s.slug, rec, changes)
+        st.done_at, st.reopened = done.done_at, done.reasons
         st.done = st.done_at is not None
         steps.append(st)
     missing = [p for p in course.prerequisites if completed is not None and p not in completed]
+    _lock(steps, [names.get(p, p) for p in missing])
     return CourseProgress(pub.slug, pub.title, steps, missing)
+
+
+def _lock(steps: list[StepStatus], missing_titles: list[str]) -> None:
+    """Say why each closed step is closed: missing prerequisite courses, or earlier steps before a drill."""
+    if missing_titles:
+        reason = "完成" + "、".join(f"「{t}」" for t in missing_titles) + "后解锁"
+        for st in steps:
+            st.locked_reason = None if st.done else reason
+        return
+    for i, st in enumerate(steps):
+        before = next((p for p in steps[:i] if not p.done), None)
+        if st.drill and not st.done and before is not None:
+            st.locked_reason = f"完成「{before.title}」后解锁"
 
 
 def all_progress(user: User) -> dict[str, CourseProgress]:
     """Progress in every published course, with prerequisites resolved."""
     rec = record_of(user.id)
-    first = {p.slug: progress(p, rec) for p in catalog.all_published("course")}
+    changes = Changes.load()
+    courses = catalog.all_published("course")
+    first = {p.slug: progress(p, rec, changes=changes) for p in courses}
     completed = {slug for slug, cp in first.items() if cp.complete}
-    return {p.slug: progress(p, rec, completed) for p in catalog.all_published("course")}
+    return {p.slug: progress(p, rec, completed, changes) for p in courses}
+
+
+def lock_reason(user: User, kind: str, slug: str) -> str | None:
+    """Why this lesson or quiz is closed to the user (None when some course opens it, and for trainers)."""
+    if can(user, "manage_training"):
+        return None
+    holding = [s for cp in all_progress(user).values() for s in cp.steps if s.kind == kind and s.slug == slug]
+    if holding and all(s.locked_reason for s in holding):
+        return holding[0].locked_reason
+    return None
 
 
 def check_access(user: User, kind: str, slug: str) -> None:
-    """A lesson or quiz opens when some course holding it has its prerequisites met (trainers: always)."""
-    if can(user, "manage_training"):
-        return
-    courses = [cp for cp in all_progress(user).values() if any(s.kind == kind and s.slug == slug
-                                                               for s in cp.steps)]
-    if courses and all(cp.locked for cp in courses):
-        names = catalog.titles(sorted({p for cp in courses for p in cp.missing_prereqs}))
-        raise Forbidden("请先完成先修课程：" + "、".join(names.values() or ["（未知课程）"]))
+    """A lesson or quiz opens when some course holding it opens the step (trainers: always)."""
+    reason = lock_reason(user, kind, slug)
+    if reason:
+        raise Forbidden(reason)
 
 
 def mark_read(user: User, lesson_slug: str) -> None:
-    """Record a lesson as read (idempotent)."""
+    """Record a lesson as read (idempotent; reading it again after a policy change re-completes it)."""
     catalog.published(lesson_slug, "lesson")
     check_access(user, "lesson", lesson_slug)
+    reopened = bool(step_completion("lesson", lesson_slug, record_of(user.id), Changes.load()).reopened_by)
     try:
         with write_session() as sess:
             exists = sess.scalar(select(LessonRead).where(LessonRead.user_id == user.id,
                                                           LessonRead.lesson_slug == lesson_slug))
             if exists is None:
                 sess.add(LessonRead(user_id=user.id, lesson_slug=lesson_slug, read_at=utcnow()))
+            elif reopened:
+                exists.read_at = utcnow()
     except IntegrityError:
         pass  # marked read by a concurrent request
 

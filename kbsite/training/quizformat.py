@@ -105,10 +105,11 @@ class Quiz:
 
 @dataclass(frozen=True)
 class Step:
-    """One course step: a lesson or a quiz, by slug."""
+    """One course step: a lesson or a quiz, by slug; a ``drill`` is a timed quiz taken in order."""
 
     kind: str
     slug: str
+    drill: bool = False
 
 
 @dataclass(frozen=True)
@@ -434,14 +435,15 @@ def normalize_quiz(meta: dict) -> Quiz:
 
 def _step(raw: object, n: int, errors: list[str]) -> Step | None:
     at = f"课程第 {n} 步"
-    if not isinstance(raw, Mapping) or len(raw) != 1 or next(iter(raw)) not in ("lesson", "quiz"):
-        errors.append(f"{at}：应为 {{lesson: slug}} 或 {{quiz: slug}}")
+    if not isinstance(raw, Mapping) or len(raw) != 1 or next(iter(raw)) not in ("lesson", "quiz", "drill"):
+        errors.append(f"{at}：应为 {{lesson: slug}}、{{quiz: slug}} 或 {{drill: slug}}")
         return None
     kind, slug = next(iter(raw.items()))
     if not isinstance(slug, str) or not SLUG_RE.match(slug.strip()):
         errors.append(f"{at}：{kind} “{slug}” 不是有效的 slug")
         return None
-    return Step(kind, slug.strip())
+    # A drill is a (timed) quiz that opens once every earlier step of the course is done.
+    return Step("quiz" if kind == "drill" else kind, slug.strip(), drill=kind == "drill")
 
 
 def _parse_course(meta: Mapping, errors: list[str], slug: str | None) -> Course:

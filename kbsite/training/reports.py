@@ -41,9 +41,9 @@ def closed_attempts(user_ids: Iterable[int] | None = None, quiz_slug: str | None
 
 
 def trainees(cohort: str | None = None) -> list[User]:
-    """Agents (and anyone with attempts), optionally of one cohort."""
+    """Trainees and agents (and anyone with attempts), optionally of one cohort."""
     with_attempts = select(Attempt.user_id).distinct()
-    query = select(User).where((User.role == "agent") | User.id.in_(with_attempts)).order_by(User.username)
+    query = select(User).where(User.role.in_(("trainee", "agent")) | User.id.in_(with_attempts)).order_by(User.username)
     if cohort:
         query = query.where(User.cohort == cohort)
     return list(session().scalars(query))
@@ -67,6 +67,35 @@ def trainee_rows(users: list[User]) -> list[TraineeRow]:
         rows.append(TraineeRow(user, len(path.assigned), sum(cp.complete for cp in path.assigned), len(mine),
                                round(sum(scores) / len(scores), 1) if scores else None,
                                mine[-1] if mine else None))
+    return rows
+
+
+@dataclass
+class Retake:
+    """A step a trainee completed before an entry it cites changed."""
+
+    user: User
+    kind: str
+    slug: str
+    title: str
+    reasons: list[str]
+
+
+def must_retake(users: list[User]) -> list[Retake]:
+    """Who must retake (or re-read) what since a cited policy changed, and why."""
+    changes = progress.Changes.load()
+    if not changes.by_slug:
+        return []
+    rows = []
+    for user in users:
+        rec = progress.record_of(user.id)
+        for kind, slug in [("lesson", s) for s in rec.read] + [("quiz", s) for s in rec.passed_at]:
+            done = progress.step_completion(kind, slug, rec, changes)
+            if done.reopened_by:
+                rows.append(Retake(user, kind, slug, slug, done.reasons))
+    names = catalog.titles(sorted({r.slug for r in rows}))
+    for row in rows:
+        row.title = names.get(row.slug, row.slug)
     return rows
 
 

@@ -18,7 +18,7 @@ from kbsite.content import forms
 from kbsite.content import service as content
 from kbsite.db import session, utcnow
 from kbsite.errors import Forbidden, Invalid, NotFound
-from kbsite.training import attempts, catalog, progress, reports, reviewqueue
+from kbsite.training import attempts, catalog, certificates, progress, reports, reviewqueue
 from kbsite.training.models import Assignment, Attempt
 from kbsite.training.quizformat import SLUG_RE, normalize_quiz, public_question, validate_quiz_meta
 
@@ -103,7 +103,8 @@ def quiz(slug: str):
     left = None if not quiz_.max_attempts else max(0, quiz_.max_attempts - used)
     return render_template("training/quiz.html", pub=pub, quiz=quiz_, mine=mine, left=left,
                            open_attempt=next((a for a in mine if a.state == "open"), None),
-                           course_slug=request.args.get("course", ""))
+                           course_slug=request.args.get("course", ""),
+                           locked=progress.lock_reason(current_user, "quiz", slug))
 
 
 @bp.post("/quizzes/<slug>/start")
@@ -195,7 +196,9 @@ def certificate(slug: str):
         if user is None:
             raise NotFound("找不到该用户")
     cp = progress.certificate(user, slug)
-    return render_template("training/certificate.html", cp=cp, user=user)
+    cert = certificates.issue(user, cp)
+    return render_template("training/certificate.html", cp=cp, user=user, cert=cert,
+                           cited=certificates.cited_titles(cert))
 
 
 # --- trainers ----------------------------------------------------------------------------------
@@ -212,6 +215,7 @@ def manage():
     labels, series = reports.score_series(closed)
     return render_template(
         "training/manage.html", rows=reports.trainee_rows(users), cohorts=reports.cohorts(), cohort=cohort,
+        retakes=reports.must_retake(users),
         recent=list(reversed(closed[-15:])), titles=catalog.titles(sorted({a.quiz_slug for a in closed})),
         missed=reports.most_missed(closed), chart=charts.line_chart(labels, series, "每日平均得分", unit="分"),
         courses=catalog.all_published("course"), quizzes=catalog.all_published("quiz"),

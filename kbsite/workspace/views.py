@@ -42,9 +42,11 @@ def _template_panel():
 
     def template_panel(item: Item, rev: Revision) -> dict:
         tpl = replies.from_revision(item, rev)
-        live = item.published is not None and rev.id == item.published_revision_id
+        # Trainees may read and copy templates, but their copies are practice: not counted as usage.
+        practice = not can(current_user, "copy")
+        live = item.published is not None and rev.id == item.published_revision_id and not practice
         return tpl.as_json() | {
-            "live": live, "channels": list(CHANNELS),
+            "live": live, "practice": practice, "channels": list(CHANNELS),
             "favourite": live and can(current_user, "copy") and usage.is_favourite(item.id, current_user),
         }
 

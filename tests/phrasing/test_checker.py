@@ -213,3 +213,40 @@ def test_template_library_is_present() -> None:
 @pytest.mark.parametrize("where,text", TEMPLATES, ids=[w for w, _ in TEMPLATES])
 def test_templates_have_no_issues(where: str, text: str) -> None:
     assert _hits(text) == []
+
+
+# --- issue 13: lexicon additions and removals -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,phrase,severity",
+    [
+        ("这个我真不知道。", "我真不知道", "forbidden"),
+        ("快递的事我们管不了", "我们管不了", "forbidden"),
+        ("好评送积分哦", "好评送积分", "forbidden"),
+        ("五星好评送20积分", "五星好评送", "forbidden"),
+        ("好評返現5元", "好评返现", "forbidden"),
+        ("这是全网最低价", "全网最低价", "forbidden"),
+        ("顶级面料，放心买", "顶级", "forbidden"),
+        ("国家级品质", "国家级", "forbidden"),
+        ("这款效果最佳", "最佳", "forbidden"),
+        ("我们家销量第一", "销量第一", "forbidden"),
+    ],
+)
+def test_issue13_additions_are_caught(text: str, phrase: str, severity: str) -> None:
+    assert [(i.phrase, i.severity) for i in check_text(text, LEXICON)] == [(phrase, severity)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "给您便宜点，用这张券下单更划算。",
+        "大概率明天就能送到，我会帮您盯着物流。",
+        "第一时间为您处理。",
+        "请问您是第一次在我们店购买吗？",
+        "第一步，打开订单详情页。",
+        "这款零食的最佳赏味期是开封后7天。",
+    ],
+)
+def test_issue13_no_longer_flagged(text: str) -> None:
+    assert _hits(text) == []

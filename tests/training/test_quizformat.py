@@ -309,8 +309,8 @@ def test_course_prerequisites_default_to_none():
     [
         ("steps: []", "steps 应为非空的步骤列表"),
         ("audience: x", "steps 应为非空的步骤列表"),
-        ("steps: [{video: intro}]", "课程第 1 步：应为 {lesson: slug} 或 {quiz: slug}"),
-        ("steps: [{lesson: ab, quiz: cd}]", "课程第 1 步：应为 {lesson: slug} 或 {quiz: slug}"),
+        ("steps: [{video: intro}]", "课程第 1 步：应为 {lesson: slug}、{quiz: slug} 或 {drill: slug}"),
+        ("steps: [{lesson: ab, quiz: cd}]", "课程第 1 步：应为 {lesson: slug}、{quiz: slug} 或 {drill: slug}"),
         ("steps: [{lesson: Bad_Slug}]", "课程第 1 步：lesson “Bad_Slug” 不是有效的 slug"),
         ("steps: [{lesson: ab}, {lesson: ab}]", "课程步骤“lesson: ab”重复"),
         ("steps: [{lesson: ab}]\nprerequisites: ab", "prerequisites 应为课程 slug 列表"),
