@@ -356,7 +356,7 @@ def _point_item(q: Question, point, finding) -> FeedbackItem:
 def _flag_item(q: Question, flag, hits) -> FeedbackItem:
     hit = next((h for h in hits if flag.code == h.severity and f"“{h.phrase}”" in flag.message), None)
     if hit is None:
-        return FeedbackItem("wrong", "评分提示", flag.message + "。")
+        return FeedbackItem("info" if flag.code == "unsure" else "wrong", "评分提示", flag.message + "。")
     cost = "本题直接不通过" if q.penalties.fail_on_hit else "扣去一个要点的分"
     message = f"{flag.message}，{cost}。"
     if hit.suggestion:

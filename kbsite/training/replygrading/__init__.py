@@ -105,7 +105,7 @@ def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordin
         flags.append(Flag("copied", "回复大部分照抄了客户的原话"))
     met = sum(p.level == "met" for p in found)
     case = [line.text for line in q.chat] + [q.sample_reply] + wordings
-    if met <= 1 and quality.topical_overlap(text, case) < 2:
+    if met <= 1 and met < len(found) / 2 and quality.topical_overlap(text, case) < 2:
         flags.append(Flag("generic", "套话回复，没有回应客户的具体问题"))
     for p in found:
         for wording, reason in p.rejected[:1]:

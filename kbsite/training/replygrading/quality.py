@@ -34,8 +34,8 @@ def is_list(reply: Reply) -> bool:
     segments = reply.segments
     if len(segments) < 3:
         return False
-    short = sum(len(squash(s)) <= 5 for s in segments)
-    return short / len(segments) >= 0.75 and not any(len(squash(s)) >= 10 for s in segments)
+    bare = sum(len(squash(s)) <= 5 and not any(m in s for m in _SENTENCE_MARKS) for s in segments)
+    return bare / len(segments) >= 0.6 and not any(len(squash(s)) >= 10 for s in segments)
 
 
 def has_sentence(reply: Reply) -> bool:
