@@ -21,13 +21,15 @@ from kbsite.training.replygrading.text import Reply, find_all, ngrams, squash
 
 MAX_VARIANTS = 400
 COPY_GRAM = 4
-COPIED_CLAUSE = 0.8
+COPIED_CLAUSE = 0.6
 NEGATORS = ("不", "没", "无法", "没法", "未", "别", "拒绝", "不予", "勿", "无权")
 # What may stand between a negator and the key phrase without undoing the negation.
 _FILLER = re.compile(r"^(能|可以|可|会|给|您|你|帮|为|再|去|来|要|用|予|让|我|们|做|到|支持|接受|提供|办理|"
                      r"处理|同意|允许|能够|得|了|这边|这个|直接|太|都|也|就|还|有|备注|安排|申请|"
                      r"帮忙|进行|包|负责|再给|一律)*$")
 _AFTER = re.compile(r"^.{0,3}?(不了|不成|不到|不行|不可能|不可以|没办法|办不到|做不到|不用了|就不用|也没用|没用|算了|免了)")
+# "运费我们也不承担": the statement made, then denied right after.
+_DENIED_AFTER = re.compile(r"^(也|就|都|还|是|可|会|们)?(不|没|无法|没法)(?!用|需|必|好意思|客气|担心|着急|急)")
 _NEGATIVE_PHRASE = re.compile(r"[不没无未别勿非]")
 _RANGE = re.compile(r"(?<=\d)[到至~～—–](?=\d)")
 _NUMBER = re.compile(r"\d{1,2}")
@@ -125,7 +127,7 @@ def is_negated(reply: Reply, start: int, end: int, phrase: str) -> bool:
         at = before.rfind(neg)
         if at >= 0 and _FILLER.match(before[at + len(neg):]):
             return True
-    return bool(_AFTER.match(after))
+    return bool(_AFTER.match(after) or _DENIED_AFTER.match(after))
 
 
 def _lcs(a: str, b: str) -> int:
