@@ -108,6 +108,27 @@ SCHEMAS: dict[str, dict] = {
     ),
     "CheckResult": _obj(["issues"], issues={"type": "array", "items": _ref("Issue")},
                         lexicon_revision={"type": ["integer", "null"]}),
+    "GradePreviewRequest": _obj(
+        ["question", "reply"],
+        question={"type": "object", "description": "One scenario_reply question as in docs/FORMAT.md "
+                  "(chat, key_points, optional penalties, sample_reply; id may be left out)"},
+        reply={"type": "string", "maxLength": 2000},
+    ),
+    "GradePreview": _obj(
+        ["score", "verdict", "points", "flags"],
+        score={"type": "number", "minimum": 0, "maximum": 100},
+        verdict={"type": "string", "enum": ["pass", "fail", "review"],
+                 "description": "review: the grader is unsure; a real attempt would go to a trainer"},
+        points={"type": "array", "items": _obj(
+            ["name", "met"], name={"type": "string"}, met={"type": "boolean"},
+            evidence=NULLABLE_STR | {"description": "The words of the reply that meet the point"})},
+        flags={"type": "array", "items": _obj(
+            ["code", "message"],
+            code={"type": "string", "enum": ["empty", "privacy", "salad", "no_sentence", "copied", "generic",
+                                             "negated", "copied_point", "forbidden", "risky", "policy_number",
+                                             "refusing", "unsure"]},
+            message={"type": "string", "description": "Chinese, for people"})},
+    ),
 }
 
 
@@ -171,6 +192,13 @@ PATHS = {
         "Find forbidden and risky phrases in a draft reply",
         {"200": _json(_ref("CheckResult"), "Issues in text order")} | ERR | NOT_JSON,
         requestBody=_body("CheckRequest"))},
+    "/training/grade-preview": {"post": _op(
+        "Grade a written reply to a scenario_reply question exactly as an attempt would; stores nothing "
+        "(trainer and admin tokens)",
+        {"200": _json(_ref("GradePreview"), "The grade"),
+         "400": _json(_ref("Error"), "Invalid question (every problem, in Chinese) or reply")}
+        | {k: v for k, v in ERR.items() if k != "400"} | NOT_JSON,
+        requestBody=_body("GradePreviewRequest"))},
 }
 
 SPEC = {

@@ -14,11 +14,17 @@ Rules:
   attempt is closed as expired with score 0 and finish time = deadline;
   abandoned open attempts are closed the same way the next time they are seen;
 - ``max_attempts`` (0 = unlimited) counts every closed attempt of the quiz, over
-  all its revisions; an open attempt is resumed rather than a second one opened.
+  all its revisions; an open attempt is resumed rather than a second one opened;
+- ``cooldown_minutes`` must pass after an attempt closes before the next opens
+  (unlimited quizzes default to ``quizformat.DEFAULT_COOLDOWN_MINUTES``);
+- a quiz with ``draw`` gives each attempt that many questions of its pool, chosen by the seed;
+- a written reply the grader is unsure of puts the attempt in ``pending`` (待批改):
+  no score and not passed until a trainer marks it (``marking.decide``).
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import replace
@@ -33,8 +39,8 @@ from kbsite.content.models import Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
 from kbsite.training import catalog
-from kbsite.training.grading import AttemptResult, GradingContext, InvalidResponse, grade_attempt
-from kbsite.training.models import Attempt, ReviewCard
+from kbsite.training.grading import AttemptResult, InvalidResponse, grade_attempt
+from kbsite.training.models import Attempt, ReplyMarking, ReviewCard
 from kbsite.training.quizformat import Question, Quiz
 from kbsite.training.schedule import CardState, review
 
@@ -62,9 +68,9 @@ def get_attempt(attempt_id: int, user: User, *, may_view_others: bool = False) -
 
 
 def quiz_for(attempt: Attempt, sess: Session | None = None) -> Quiz:
-    """The quiz exactly as it was when the attempt started."""
+    """The quiz exactly as it was when the attempt started, with the questions it drew."""
     rev = (sess or session()).get(Revision, attempt.revision_id)
-    return catalog.quiz_of(rev)
+    return catalog.quiz_of(rev).drawn(attempt.seed)
 
 
 def closed_count(user_id: int, quiz_slug: str, sess: Session | None = None) -> int:
@@ -127,6 +133,9 @@ def start_attempt(user: User, quiz_slug: str, now: datetime | None = None) -> At
         used = closed_count(user.id, quiz_slug, sess)
         if quiz.max_attempts and used >= quiz.max_attempts:
             raise Conflict(f"本测验最多可作答 {quiz.max_attempts} 次，您已用完")
+        wait = cooldown_left(sess, user.id, quiz_slug, quiz, now)
+        if wait:
+            raise Conflict(f"两次作答之间需间隔 {quiz.cooldown_minutes} 分钟，请 {_minutes(wait)} 后再试")
         deadline = now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
         attempt = Attempt(user_id=user.id, quiz_slug=quiz_slug, revision_id=pub.rev.id, number=used + 1,
                           seed=new_seed(), state="open", started_at=now, deadline=deadline)
@@ -134,6 +143,22 @@ def start_attempt(user: User, quiz_slug: str, now: datetime | None = None) -> At
         sess.flush()
         audit.record(sess, user, "training.attempt_start", f"attempt:{attempt.id}", quiz=quiz_slug)
         return attempt
+
+
+def cooldown_left(sess: Session, user_id: int, quiz_slug: str, quiz: Quiz, now: datetime) -> timedelta | None:
+    """How long until the next attempt may start (None when it may start now)."""
+    if not quiz.cooldown_minutes:
+        return None
+    last = sess.scalar(select(func.max(Attempt.finished_at)).where(
+        Attempt.user_id == user_id, Attempt.quiz_slug == quiz_slug, Attempt.state != "open"))
+    if last is None:
+        return None
+    left = last + timedelta(minutes=quiz.cooldown_minutes) - now
+    return left if left.total_seconds() > 0 else None
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{max(1, math.ceil(delta.total_seconds() / 60))} 分钟"
 
 
 def responses_from_form(questions: tuple[Question, ...], form) -> dict[str, object]:
@@ -174,6 +199,8 @@ def _stored(result: AttemptResult, responses: Mapping[str, object], quiz: Quiz) 
         }
         if q.kind == "scenario_reply" and isinstance(responses.get(q.id), str):
             entry["reply"] = responses[q.id]
+        if grade.verdict:
+            entry["verdict"], entry["detail"] = grade.verdict, grade.detail
         out[q.id] = entry
     return out
 
@@ -222,21 +249,25 @@ def submit_attempt(user: User, attempt_id: int, form, now: datetime | None = Non
 def _grade(sess: Session, user: User, attempt: Attempt, form, now: datetime) -> None:
     quiz = quiz_for(attempt, sess)
     responses = responses_from_form(quiz.questions, form)
-    context = GradingContext(attempt.seed, catalog.forbidden_checker(sess))
+    context = catalog.grading_context(attempt.seed, sess)
     try:
         result = grade_attempt(quiz, responses, context)
     except InvalidResponse as exc:
         raise Invalid(str(exc)) from exc
-    attempt.state = "graded"
+    unsure = result.under_review
+    attempt.state = "pending" if unsure else "graded"
     attempt.late = attempt.deadline is not None and now > attempt.deadline
     attempt.finished_at = min(now, attempt.deadline) if attempt.deadline else now
-    attempt.score_percent = result.score_percent
-    attempt.passed = result.passed
+    attempt.score_percent = None if unsure else result.score_percent
+    attempt.passed = result.passed and not unsure
     attempt.result = _stored(result, responses, quiz)
+    for qid in unsure:
+        sess.add(ReplyMarking(attempt_id=attempt.id, question_id=qid,
+                              auto_score=round(100 * result.per_question[qid].score, 1), created_at=now))
     update_cards(sess, user.id, attempt.quiz_slug,
-                 {qid: g.correct for qid, g in result.per_question.items()}, now)
+                 {qid: g.correct for qid, g in result.per_question.items() if qid not in unsure}, now)
     audit.record(sess, user, "training.attempt_submit", f"attempt:{attempt.id}", quiz=attempt.quiz_slug,
-                 score=result.score_percent, passed=result.passed)
+                 score=attempt.score_percent, passed=attempt.passed, to_mark=len(unsure))
 
 
 def renamed(q: Question, prefix: str) -> Question:

@@ -22,6 +22,7 @@ from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Invalid, NotFound
 from kbsite.phrasing import check_text, parse_lexicon
+from kbsite.training.grading import GradingContext
 from kbsite.training.quizformat import (
     Course,
     Quiz,
@@ -183,14 +184,31 @@ def _lexicon(rev: Revision) -> tuple:
 
 
 def forbidden_checker(sess: Session | None = None):
-    """check_forbidden for grading: hits of *forbidden* severity from the published lexicon."""
+    """check_forbidden for grading: (phrase, category, suggestion, severity) from the published lexicon.
+
+    Every severity is returned; each question's ``penalties`` decides which ones count.
+    """
     item = (sess or session()).scalar(select(Item).where(Item.slug == LEXICON_SLUG, Item.type == "lexicon"))
     if item is None or item.published is None:
         return lambda text: []
     lexicon = _lexicon(item.published)
 
-    def check(text: str) -> list[tuple[str, str, str]]:
-        return [(i.phrase, i.category, i.suggestion) for i in check_text(text, lexicon)
-                if i.severity == "forbidden"]
+    def check(text: str) -> list[tuple[str, str, str, str]]:
+        return [(i.phrase, i.category, i.suggestion, i.severity) for i in check_text(text, lexicon)]
 
     return check
+
+
+def synonym_groups(sess: Session | None = None) -> tuple[tuple[str, ...], ...]:
+    """The published search synonym groups (content/search/synonyms.md), which grading reuses."""
+    item = (sess or session()).scalar(select(Item).where(Item.type == "synonyms",
+                                                         Item.published_revision_id.is_not(None)))
+    if item is None:
+        return ()
+    groups = item.published.meta.get("groups") or []
+    return tuple(tuple(str(w) for w in g) for g in groups if isinstance(g, list))
+
+
+def grading_context(seed: int, sess: Session | None = None) -> GradingContext:
+    """Everything grading needs from the published library: lexicon check and synonym groups."""
+    return GradingContext(seed, forbidden_checker(sess), synonym_groups(sess))

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from kbsite.textnorm import fold
+from kbsite.training import replygrading
 from kbsite.training.quizformat import (
     REPLY_MAX_CHARS,
     Option,
@@ -35,7 +35,8 @@ from kbsite.training.quizformat import (
     distinct_rights,
 )
 
-ForbiddenChecker = Callable[[str], Sequence[tuple[str, str, str]]]
+# (phrase, category, suggestion[, severity]); three-tuples are of severity "forbidden".
+ForbiddenChecker = Callable[[str], Sequence[tuple[str, ...]]]
 
 
 class InvalidResponse(ValueError):
@@ -64,6 +65,8 @@ class Grade:
     score: float
     correct: bool
     feedback: tuple[FeedbackItem, ...]
+    verdict: str | None = None  # written replies: pass | fail | review
+    detail: dict = field(default_factory=dict, compare=False)  # written replies: evidence and flags
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class GradingContext:
 
     seed: int
     check_forbidden: ForbiddenChecker | None = None
+    synonyms: Sequence[Sequence[str]] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,11 @@ class AttemptResult:
     score_percent: float
     passed: bool
     per_question: dict[str, Grade]
+
+    @property
+    def under_review(self) -> list[str]:
+        """Questions whose written reply the grader was unsure of (a trainer decides)."""
+        return [qid for qid, g in self.per_question.items() if g.verdict == "review"]
 
 
 class QuestionKind(Protocol):
@@ -289,16 +298,9 @@ class Matching:
         return _finish(q, right / len(q.pairs), feedback)
 
 
-def _distinct_hits(hits: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    seen: dict[str, tuple[str, str, str]] = {}
-    for phrase, category, suggestion in hits:
-        seen.setdefault(phrase, (phrase, category, suggestion))
-    return list(seen.values())
-
-
 @register("scenario_reply")
 class ScenarioReply:
-    """A written reply; share of key points met, minus one share per forbidden phrase."""
+    """A written reply, read for meaning by ``replygrading``: score, verdict, evidence per point, flags."""
 
     blank = ""
 
@@ -311,37 +313,55 @@ class ScenarioReply:
         return raw.strip()
 
     def grade(self, q: Question, response: str, context: GradingContext) -> Grade:
-        """Fold the reply (Traditional, full-width), look for each point, then for forbidden phrases."""
+        """Assess the reply; feedback names missed points and shows the model reply, never the phrasings."""
         if q.forbidden and context.check_forbidden is None:
-            raise RuntimeError("scenario_reply with forbidden: true needs context.check_forbidden")
-        folded = fold(response)
-        feedback, met = [], 0
-        for point in q.key_points:
-            found = next((p for p in point.phrasings if fold(p) in folded), None) if folded else None
-            met += found is not None
-            feedback.append(_point_item(q, point.name, point.explain, point.phrasings, found))
-        hits = _distinct_hits(context.check_forbidden(response)) if q.forbidden and response else []
-        feedback.extend(_forbidden_item(q, hit) for hit in hits)
+            raise RuntimeError("scenario_reply with a lexicon penalty needs context.check_forbidden")
+        result = replygrading.assess(q, response, context.check_forbidden, context.synonyms)
+        feedback = [_point_item(q, point, finding) for point, finding in zip(q.key_points, result.points,
+                                                                            strict=True)]
+        feedback.extend(_flag_item(q, flag, result.hits) for flag in result.flags if flag.code not in _SHOWN)
         if q.sample_reply:
             feedback.append(FeedbackItem("info", "参考回复", q.sample_reply))
-        return _finish(q, (met - len(hits)) / len(q.key_points), feedback)
+        grade = _finish(q, result.score, feedback)
+        return replace(grade, correct=result.verdict == "pass", verdict=result.verdict,
+                       detail=reply_detail(result))
 
 
-def _point_item(q: Question, name: str, explain: str, phrasings: Sequence[str],
-                found: str | None) -> FeedbackItem:
-    if found is not None:
-        return FeedbackItem("correct", name, f"已做到（你写了“{found}”）。", q.cite)
-    hint = f"可以这样说：{'、'.join(phrasings)}。"
-    message = f"缺少这一点。{explain}{hint}" if explain else f"缺少这一点。{hint}"
-    return FeedbackItem("missed", name, message, q.cite)
+_SHOWN = frozenset({"negated", "copied_point"})
 
 
-def _forbidden_item(q: Question, hit: tuple[str, str, str]) -> FeedbackItem:
-    phrase, category, suggestion = hit
-    message = f"使用了{category}类禁用语“{phrase}”，扣去一个要点的分。"
-    if suggestion:
-        message += f"建议改为：{suggestion}"
-    return FeedbackItem("wrong", phrase, message, q.cite, suggestion or None)
+def reply_detail(result: replygrading.Assessment) -> dict:
+    """What trainers (review queue, preview, API) see of an assessment, as JSON."""
+    return {
+        "verdict": result.verdict, "score": round(100 * result.score, 1),
+        "points": [{"name": p.name, "met": p.level == "met", "level": p.level, "evidence": p.evidence,
+                    "how": p.how, "rejected": [list(r) for r in p.rejected]} for p in result.points],
+        "flags": [{"code": f.code, "message": f.message} for f in result.flags],
+    }
+
+
+def _point_item(q: Question, point, finding) -> FeedbackItem:
+    if finding.level == "met":
+        return FeedbackItem("correct", point.name, f"已做到（你写了“{finding.evidence}”）。", q.cite)
+    if finding.level == "weak":
+        return FeedbackItem("info", point.name, f"可能做到了（“{finding.evidence}”），由培训师确认。", q.cite)
+    reason = ""
+    if finding.rejected:
+        wording, why = finding.rejected[0]
+        reason = f"你写了“{wording}”，但{'是在拒绝或否定' if why == 'negated' else '照抄了客户原话'}，不算做到。"
+    explain = f"{point.explain}" if point.explain else "请对照参考回复看看怎么说。"
+    return FeedbackItem("missed", point.name, f"缺少这一点。{reason}{explain}", q.cite)
+
+
+def _flag_item(q: Question, flag, hits) -> FeedbackItem:
+    hit = next((h for h in hits if flag.code == h.severity and f"“{h.phrase}”" in flag.message), None)
+    if hit is None:
+        return FeedbackItem("info" if flag.code == "unsure" else "wrong", "评分提示", flag.message + "。")
+    cost = "本题直接不通过" if q.penalties.fail_on_hit else "扣去一个要点的分"
+    message = f"{flag.message}，{cost}。"
+    if hit.suggestion:
+        message += f"建议改为：{hit.suggestion}"
+    return FeedbackItem("wrong", hit.phrase, message, q.cite, hit.suggestion or None)
 
 
 # --- entry points ---
@@ -358,7 +378,8 @@ def grade_question(q: Question, raw: object, context: GradingContext) -> Grade:
     if raw is None:
         grade = kind.grade(q, kind.blank, context)
         unanswered = FeedbackItem("missed", "未作答", "本题未作答，不得分。", q.cite)
-        return Grade(0.0, False, (unanswered, *grade.feedback))
+        verdict = "fail" if grade.verdict else None
+        return replace(grade, score=0.0, correct=False, feedback=(unanswered, *grade.feedback), verdict=verdict)
     return kind.grade(q, kind.parse_response(q, raw, context.seed), context)
 
 
@@ -369,7 +390,12 @@ def grade_attempt(quiz: Quiz, responses: Mapping[str, object], context: GradingC
     if unknown:
         raise InvalidResponse(f"作答中包含本测验没有的题目：{'、'.join(unknown)}")
     per_question = {q.id: grade_question(q, responses.get(q.id), context) for q in quiz.questions}
-    total = math.fsum(q.weight for q in quiz.questions)
-    earned = math.fsum(q.weight * per_question[q.id].score for q in quiz.questions)
-    percent = round(100 * earned / total, 2) if total else 0.0
+    percent = weighted_percent(quiz, {qid: g.score for qid, g in per_question.items()})
     return AttemptResult(percent, percent >= quiz.pass_mark, per_question)
+
+
+def weighted_percent(quiz: Quiz, scores: Mapping[str, float]) -> float:
+    """The weighted percent (2 decimals) of per-question scores in [0, 1]."""
+    total = math.fsum(q.weight for q in quiz.questions)
+    earned = math.fsum(q.weight * scores.get(q.id, 0.0) for q in quiz.questions)
+    return round(100 * earned / total, 2) if total else 0.0

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,7 +27,9 @@ from kbsite.auth.models import User
 from kbsite.content.models import Revision
 from kbsite.db import Base, UTCDateTime, utcnow
 
-ATTEMPT_STATES = ("open", "graded", "expired")
+# pending: a written reply awaits a trainer (待批改); the score is final only once graded.
+ATTEMPT_STATES = ("open", "pending", "graded", "expired")
+FINAL_STATES = ("graded", "expired")
 
 
 class Assignment(Base):
@@ -59,7 +62,7 @@ class LessonRead(Base):
 
 
 class Attempt(Base):
-    """One try at one quiz revision by one user: open → graded (or expired past the deadline)."""
+    """One try at one quiz revision by one user: open → graded (or pending → graded, or expired)."""
 
     __tablename__ = "training_attempts"
 
@@ -88,6 +91,30 @@ class Attempt(Base):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class ReplyMarking(Base):
+    """A written reply the grader was unsure of, in the trainers' 待批改 queue until decided.
+
+    ``auto_score`` is the grader's score (0–100); ``final_score`` the trainer's, who
+    either confirms it or overrides it with a comment.
+    """
+
+    __tablename__ = "training_reply_markings"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("training_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    auto_score: Mapped[float] = mapped_column(Float)
+    final_score: Mapped[float | None] = mapped_column(Float, default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+
+    attempt: Mapped[Attempt] = relationship()
+    marked_by: Mapped[User | None] = relationship(foreign_keys=[marked_by_id])
 
 
 class ReviewCard(Base):

@@ -112,7 +112,8 @@ def record_of(user_id: int) -> Record:
     for a in session().scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "open")
                                .order_by(Attempt.finished_at)):
         attempts[a.quiz_slug] = attempts.get(a.quiz_slug, 0) + 1
-        best[a.quiz_slug] = max(best.get(a.quiz_slug, 0.0), a.score_percent or 0.0)
+        if a.score_percent is not None:  # a reply still 待批改 has no final score yet
+            best[a.quiz_slug] = max(best.get(a.quiz_slug, 0.0), a.score_percent)
         if a.passed and a.quiz_slug not in passed_at:
             passed_at[a.quiz_slug] = a.finished_at
         if a.passed:

@@ -15,7 +15,7 @@ import math
 import random
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 KINDS = ("single", "multiple", "truefalse", "ordering", "matching",
@@ -24,6 +24,9 @@ SPEAKERS = ("customer", "agent")
 REPLY_MAX_CHARS = 2000
 TIME_LIMIT_MAX_SECONDS = 86400
 DEFAULT_PASS_MARK = 80
+DEFAULT_COOLDOWN_MINUTES = 10
+COOLDOWN_MAX_MINUTES = 10080
+SEVERITIES = ("forbidden", "risky")
 SLUG_RE = re.compile(r"^[a-z0-9-]{2,80}$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -67,6 +70,14 @@ class KeyPoint:
 
 
 @dataclass(frozen=True)
+class Penalties:
+    """Which lexicon severities cost a written reply points, and whether one hit fails it."""
+
+    severities: tuple[str, ...] = ("forbidden",)
+    fail_on_hit: bool = False
+
+
+@dataclass(frozen=True)
 class Question:
     """A typed question; only the fields of its kind are filled."""
 
@@ -82,8 +93,13 @@ class Question:
     pairs: tuple[Pair, ...] = ()
     chat: tuple[ChatLine, ...] = ()
     key_points: tuple[KeyPoint, ...] = ()
-    forbidden: bool = True
+    penalties: Penalties = Penalties()
     sample_reply: str = ""
+
+    @property
+    def forbidden(self) -> bool:
+        """Whether the reply is checked against the lexicon at all."""
+        return bool(self.penalties.severities)
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,9 @@ class Quiz:
     max_attempts: int
     time_limit_seconds: int | None
     questions: tuple[Question, ...]
+    cooldown_minutes: int = 0
+    draw: int | None = None
+    min_seconds: int | None = None
 
     def question(self, qid: str) -> Question:
         """Look a question up by id (KeyError when absent)."""
@@ -101,6 +120,22 @@ class Quiz:
             if q.id == qid:
                 return q
         raise KeyError(qid)
+
+    def drawn(self, seed: int) -> Quiz:
+        """The questions one attempt gets: ``draw`` of the pool, chosen by the attempt's seed, in pool order."""
+        if not self.draw or self.draw >= len(self.questions):
+            return self
+        picked = sorted(random.Random(f"{seed}\x00draw").sample(range(len(self.questions)), self.draw))
+        return replace(self, questions=tuple(self.questions[i] for i in picked), draw=None)
+
+    @property
+    def fast_seconds(self) -> int:
+        """Finishing faster than this is implausible: ``min_seconds``, else 3 s per choice, 20 s per reply."""
+        if self.min_seconds is not None:
+            return self.min_seconds
+        count = self.draw or len(self.questions)
+        replies = sum(q.kind == "scenario_reply" for q in self.questions[:count])
+        return 3 * (count - replies) + 20 * replies
 
 
 @dataclass(frozen=True)
@@ -326,9 +361,35 @@ def _scenario_reply(raw: Mapping, where: str, errors: list[str]) -> dict:
         errors.append(f"{where}：要点“{name}”重复")
     return _chat(raw, where, errors) | {
         "key_points": tuple(points),
-        "forbidden": bool(_bool(raw, "forbidden", where, errors, default=True)),
+        "penalties": _penalties(raw, where, errors),
         "sample_reply": _text(raw, "sample_reply", where, errors),
     }
+
+
+def _penalties(raw: Mapping, where: str, errors: list[str]) -> Penalties:
+    """``forbidden: false`` (no lexicon check) or ``penalties: {severities, fail_on_hit}``."""
+    forbidden = _bool(raw, "forbidden", where, errors, default=True)
+    value = raw.get("penalties")
+    if value in (None, ""):
+        return Penalties() if forbidden else Penalties(severities=())
+    at = f"{where} penalties"
+    if "forbidden" in raw:
+        errors.append(f"{where}：forbidden 与 penalties 只能写一个")
+    if not isinstance(value, Mapping):
+        errors.append(f"{at}：应为 {{severities, fail_on_hit}} 映射")
+        return Penalties()
+    _unknown_keys(value, frozenset({"severities", "fail_on_hit"}), at, errors)
+    severities = value.get("severities", list(Penalties().severities))
+    if not isinstance(severities, list):
+        errors.append(f"{at}：severities 应为列表（forbidden、risky），可为空列表")
+        severities = []
+    for s in severities:
+        if s not in SEVERITIES:
+            errors.append(f"{at}：未知的严重程度“{s}”，可用：forbidden、risky")
+    for s in _duplicates([s for s in severities if isinstance(s, str)]):
+        errors.append(f"{at}：严重程度“{s}”重复")
+    fail = bool(_bool(value, "fail_on_hit", at, errors, default=False))
+    return Penalties(tuple(s for s in SEVERITIES if s in severities), fail)
 
 
 _KIND_PARSERS: dict[str, tuple[frozenset[str], Callable[[Mapping, str, list[str]], dict]]] = {
@@ -338,7 +399,8 @@ _KIND_PARSERS: dict[str, tuple[frozenset[str], Callable[[Mapping, str, list[str]
     "ordering": (frozenset({"items"}), _ordering),
     "matching": (frozenset({"pairs"}), _matching),
     "scenario_choice": (frozenset({"chat", "options"}), _scenario_choice),
-    "scenario_reply": (frozenset({"chat", "key_points", "forbidden", "sample_reply"}), _scenario_reply),
+    "scenario_reply": (frozenset({"chat", "key_points", "forbidden", "penalties", "sample_reply"}),
+                       _scenario_reply),
 }
 
 
@@ -399,6 +461,9 @@ def _parse_quiz(meta: Mapping, errors: list[str]) -> Quiz:
     pass_mark = _bounded_int(meta, "pass_mark", 0, 100, DEFAULT_PASS_MARK, errors)
     max_attempts = _bounded_int(meta, "max_attempts", 0, 1000, 0, errors)
     limit = _bounded_int(meta, "time_limit_seconds", 1, TIME_LIMIT_MAX_SECONDS, None, errors)
+    default_cooldown = 0 if max_attempts else DEFAULT_COOLDOWN_MINUTES
+    cooldown = _bounded_int(meta, "cooldown_minutes", 0, COOLDOWN_MAX_MINUTES, default_cooldown, errors)
+    min_seconds = _bounded_int(meta, "min_seconds", 0, TIME_LIMIT_MAX_SECONDS, None, errors)
     raws = meta.get("questions")
     if not isinstance(raws, list) or not raws:
         errors.append("questions 应为非空的题目列表")
@@ -407,7 +472,8 @@ def _parse_quiz(meta: Mapping, errors: list[str]) -> Quiz:
     ids = [r.get("id") for r in raws if isinstance(r, Mapping) and r.get("id")]
     for qid in _duplicates([str(i).strip() for i in ids]):
         errors.append(f"题目 id “{qid}” 重复")
-    return Quiz(pass_mark or 0, max_attempts or 0, limit, tuple(questions))
+    draw = _bounded_int(meta, "draw", 1, max(1, len(raws)), None, errors)
+    return Quiz(pass_mark or 0, max_attempts or 0, limit, tuple(questions), cooldown or 0, draw, min_seconds)
 
 
 def validate_quiz_meta(meta: dict) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kbsite.auth.models import User
 from kbsite.db import session
 from kbsite.training import catalog, progress
-from kbsite.training.models import Attempt
+from kbsite.training.models import FINAL_STATES, Attempt
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,8 +31,8 @@ class TraineeRow:
 
 
 def closed_attempts(user_ids: Iterable[int] | None = None, quiz_slug: str | None = None) -> list[Attempt]:
-    """Finished attempts (graded or expired), oldest first, optionally filtered."""
-    query = select(Attempt).where(Attempt.state != "open").order_by(Attempt.finished_at)
+    """Attempts with a final grade (graded or expired; not 待批改), oldest first, optionally filtered."""
+    query = select(Attempt).where(Attempt.state.in_(FINAL_STATES)).order_by(Attempt.finished_at)
     if user_ids is not None:
         query = query.where(Attempt.user_id.in_(list(user_ids)))
     if quiz_slug:
@@ -160,6 +160,24 @@ def most_missed(attempts: list[Attempt], limit: int = 10) -> list[MissStat]:
              for k in asked if missed[k]]
     stats.sort(key=lambda s: (-s.rate, -s.missed, s.quiz_slug, s.question_id))
     return stats[:limit]
+
+
+def too_fast(attempts: list[Attempt]) -> set[int]:
+    """Ids of graded attempts finished faster than their quiz makes plausible (``Quiz.fast_seconds``)."""
+    quizzes: dict[int, int | None] = {}
+    out = set()
+    for a in attempts:
+        if a.state != "graded" or a.seconds_taken is None:
+            continue
+        if a.revision_id not in quizzes:
+            try:
+                quizzes[a.revision_id] = catalog.quiz_of(a.revision).drawn(a.seed).fast_seconds
+            except Exception:  # noqa: BLE001 - a revision that no longer validates has no threshold
+                quizzes[a.revision_id] = None
+        limit = quizzes[a.revision_id]
+        if limit is not None and a.seconds_taken < limit:
+            out.add(a.id)
+    return out
 
 
 def mean_seconds(attempts: list[Attempt]) -> float | None:

@@ -19,7 +19,7 @@ from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
 from kbsite.training import catalog
 from kbsite.training.attempts import new_seed, renamed, responses_from_form
-from kbsite.training.grading import GradingContext, InvalidResponse, grade_attempt
+from kbsite.training.grading import InvalidResponse, grade_attempt
 from kbsite.training.models import ReviewCard, ReviewRound
 from kbsite.training.quizformat import Question, Quiz
 from kbsite.training.schedule import CardState, review
@@ -132,14 +132,15 @@ def submit_round(user: User, round_id: int, form, now: datetime | None = None) -
         quiz = Quiz(100, 0, None, tuple(i.question for i in items))
         responses = responses_from_form(quiz.questions, form)
         try:
-            result = grade_attempt(quiz, responses, GradingContext(rnd.seed, catalog.forbidden_checker(sess)))
+            result = grade_attempt(quiz, responses, catalog.grading_context(rnd.seed, sess))
         except InvalidResponse as exc:
             raise Invalid(str(exc)) from exc
         stored = {}
         for item in items:
             grade = result.per_question[item.question.id]
             card = sess.get(ReviewCard, item.card_id)
-            if card is not None:
+            # Practice has no trainer to mark an unsure reply: its card stays where it is.
+            if card is not None and grade.verdict != "review":
                 new = review(CardState(card.box, card.due_at, card.mastered, card.reviews, card.lapses),
                              grade.correct, now)
                 card.box, card.due_at, card.mastered = new.box, new.due_at, new.mastered

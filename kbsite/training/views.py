@@ -7,6 +7,8 @@ attempt stored on the server.
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +20,9 @@ from kbsite.content import forms
 from kbsite.content import service as content
 from kbsite.db import session, utcnow
 from kbsite.errors import Forbidden, Invalid, NotFound
-from kbsite.training import attempts, catalog, certificates, progress, reports, reviewqueue
+from kbsite.training import (
+    attempts, catalog, certificates, gradepreview, marking, progress, reports, reviewqueue,
+)
 from kbsite.training.models import Assignment, Attempt
 from kbsite.training.quizformat import SLUG_RE, normalize_quiz, public_question, validate_quiz_meta
 
@@ -101,7 +105,9 @@ def quiz(slug: str):
                              .order_by(Attempt.started_at.desc())).all()
     used = sum(a.state != "open" for a in mine)
     left = None if not quiz_.max_attempts else max(0, quiz_.max_attempts - used)
+    wait = attempts.cooldown_left(session(), current_user.id, slug, quiz_, utcnow())
     return render_template("training/quiz.html", pub=pub, quiz=quiz_, mine=mine, left=left,
+                           wait=math.ceil(wait.total_seconds() / 60) if wait else None,
                            open_attempt=next((a for a in mine if a.state == "open"), None),
                            course_slug=request.args.get("course", ""),
                            locked=progress.lock_reason(current_user, "quiz", slug))
@@ -135,6 +141,7 @@ def attempt(attempt_id: int):
                                remaining=attempts.remaining_seconds(found))
     return render_template("training/result.html", attempt=found, title=title, quiz=quiz_,
                            questions=quiz_.questions, results=found.result or {},
+                           markings=marking.of_attempt(found.id),
                            cites=_cite_titles(found.result or {}), owner=found.user,
                            prompts={q.id: catalog.render_prompt(q.prompt) for q in quiz_.questions})
 
@@ -218,6 +225,7 @@ def manage():
         retakes=reports.must_retake(users),
         recent=list(reversed(closed[-15:])), titles=catalog.titles(sorted({a.quiz_slug for a in closed})),
         missed=reports.most_missed(closed), chart=charts.line_chart(labels, series, "每日平均得分", unit="分"),
+        fast=reports.too_fast(closed[-15:]), to_mark=marking.pending_count(),
         courses=catalog.all_published("course"), quizzes=catalog.all_published("quiz"),
         assignments=session().scalars(select(Assignment).order_by(Assignment.created_at.desc())).all(),
         mean_seconds=reports.mean_seconds(closed))
@@ -254,6 +262,7 @@ def trainee(user_id: int):
     chart = charts.line_chart(labels, {"得分": [a.score_percent or 0 for a in closed]}, "历次得分", unit="分")
     return render_template("training/trainee.html", user=user, path=progress.my_path(user),
                            attempts=list(reversed(closed)), chart=chart, missed=reports.most_missed(closed),
+                           fast=reports.too_fast(closed),
                            titles=catalog.titles(sorted({a.quiz_slug for a in closed})),
                            queue=reviewqueue.queue_summary(user.id))
 
@@ -280,6 +289,7 @@ def quiz_stats(slug: str):
     chart = charts.bar_chart([(f"{m.question_id} {m.prompt}", m.rate) for m in missed[:10]],
                              "错误率最高的题目", unit="%")
     return render_template("training/quiz_stats.html", pub=pub, attempts=list(reversed(closed)),
+                           fast=reports.too_fast(closed),
                            missed=missed, chart=chart, mean_seconds=reports.mean_seconds(closed),
                            pass_rate=round(100 * sum(a.passed for a in closed) / len(closed), 1) if closed else None)
 
@@ -313,9 +323,55 @@ def preview(slug: str):
     if meta is not None:
         errors = validate_quiz_meta(meta)
     questions: list[dict] = []
+    tried: dict[str, list] = {}
     if not errors:
         quiz_ = normalize_quiz(meta)
         questions = _public(quiz_.questions, attempts.new_seed())
+        tried = _try_samples(quiz_, request.form) if request.method == "POST" else {}
     return render_template("training/preview.html", item=item, rev=item.latest, yaml_text=yaml_text,
-                           errors=errors, questions=questions, now=utcnow())
+                           errors=errors, questions=questions, now=utcnow(), tried=tried,
+                           samples=request.form if request.method == "POST" else {})
+
+
+def _try_samples(quiz_, form) -> dict[str, list]:
+    """Sample replies pasted per written question, graded exactly as an attempt would grade them."""
+    out = {}
+    for q in quiz_.questions:
+        text = form.get(f"samples-{q.id}", "")
+        if q.kind == "scenario_reply" and text.strip():
+            out[q.id] = [(reply, gradepreview.grade(q, reply)) for reply in gradepreview.samples(text)]
+    return out
+
+
+# --- the 待批改 queue ------------------------------------------------------------------------------
+
+
+@bp.get("/manage/marking")
+@require("manage_training")
+def marking_queue():
+    """Written replies the grader was unsure of, oldest first, and the latest decisions."""
+    queue = marking.pending()
+    return render_template("training/marking_list.html", queue=queue, done=marking.recently_marked(),
+                           titles=catalog.titles(sorted({m.attempt.quiz_slug for m in queue})))
+
+
+@bp.get("/manage/marking/<int:marking_id>")
+@require("manage_training")
+def marking_item(marking_id: int):
+    """One reply to mark: the chat, the reply, the evidence per key point and the flags."""
+    found = marking.get(marking_id)
+    quiz_ = attempts.quiz_for(found.attempt)
+    return render_template("training/marking_item.html", m=found, q=quiz_.question(found.question_id),
+                           entry=(found.attempt.result or {}).get(found.question_id, {}),
+                           title=found.attempt.revision.title)
+
+
+@bp.post("/manage/marking/<int:marking_id>")
+@require("manage_training")
+def mark(marking_id: int):
+    """Confirm the grader's score, or override it with a comment."""
+    marking.decide(current_user, marking_id, action=request.form.get("action", ""),
+                   score=request.form.get("score"), comment=request.form.get("comment", ""))
+    flash("已批改，学员现在可以看到最终成绩", "success")
+    return redirect(url_for("training.marking_queue"))
 

@@ -295,37 +295,41 @@ def test_matching_rejects_unknown_ids_and_shapes():
         grade("match", [ids("match", "rights")["立即"]])
 
 
-# --- scenario_reply ---
+# --- scenario_reply (the rules themselves: tests/training/test_reply_grading.py) ---
+
+GOOD_REPLY = "非常抱歉！麻烦您拍个照片给我，我们马上为您补发，VIP 会员优先处理。"
 
 
 def test_reply_meeting_every_point():
-    g = grade("reply", "非常抱歉！麻烦您拍个照片给我，我们马上为您补发，VIP 会员优先处理。")
-    assert (g.score, g.correct) == (1.0, True)
+    g = grade("reply", GOOD_REPLY)
+    assert (g.score, g.correct, g.verdict) == (1.0, True, "pass")
     assert statuses(g)[:4] == [("correct", "致歉"), ("correct", "要照片"), ("correct", "给方案"),
                                ("correct", "会员")]
     assert g.feedback[0].message == "已做到（你写了“抱歉”）。"
     assert g.feedback[-2].subject == "参考回复"
     assert g.feedback[-1].cite == "damaged-parcel"
+    assert [p["met"] for p in g.detail["points"]] == [True] * 4
 
 
 def test_reply_in_traditional_script_and_full_width():
-    g = grade("reply", "非常對不起，麻煩您拍張圖片，我們馬上為您重新發貨。ＶＩＰ")
-    assert g.score == 1.0
+    g = grade("reply", "非常對不起，麻煩您拍張圖片給我，我們馬上為您重新發貨。ＶＩＰ會員優先。")
+    assert g.score == 1.0 and g.verdict == "pass"
 
 
-def test_reply_missing_points_explains_them():
-    g = grade("reply", "不好意思，我们给您退款。")
-    assert g.score == 0.5
+def test_reply_missing_points_names_them_and_shows_the_model_reply_not_the_phrasings():
+    g = grade("reply", "不好意思，我们给您退款，VIP 会员优先处理。")
+    assert g.score == 0.75
     missing = g.feedback[1]
     assert (missing.status, missing.subject) == ("missed", "要照片")
-    assert "照片、拍照、图片、视频" in missing.message
-    g = grade("reply", "麻烦拍照")
+    assert "拍照" not in missing.message and "视频" not in missing.message
+    assert g.feedback[-2].subject == "参考回复" and "拍张照片" in g.feedback[-2].message
+    g = grade("reply", "麻烦您拍照发给我看看。")
     assert g.feedback[0].message.startswith("缺少这一点。先安抚情绪。")
 
 
-def test_forbidden_phrase_costs_one_points_share():
-    g = grade("reply", "抱歉，请拍照，我们补发。这不归我们管，VIP。")
-    assert g.score == 0.75 and not g.correct
+def test_forbidden_phrase_costs_one_points_share_and_cannot_pass_alone():
+    g = grade("reply", "抱歉，请您拍照发给我，我们给您补发。这不归我们管，VIP 会员优先。")
+    assert g.score == 0.75 and not g.correct and g.verdict == "review"
     hit = [f for f in g.feedback if f.status == "wrong"]
     assert len(hit) == 1
     assert hit[0].subject == "这不归我们管"
@@ -334,16 +338,16 @@ def test_forbidden_phrase_costs_one_points_share():
 
 
 def test_each_distinct_forbidden_phrase_counts_once():
-    g = grade("reply", "抱歉，补发。这不归我们管，这不归我们管。你自己看。不可能")
-    assert g.score == 0.0  # 2 points met − 3 distinct phrases, floored
-    wrong = [f for f in g.feedback if f.status == "wrong"]
+    g = grade("reply", "抱歉，我们会补发的。这不归我们管，这不归我们管，你自己看吧，不可能的")
+    assert g.score == 0.0 and g.verdict == "fail"  # 2 points met − 3 distinct phrases, floored
+    wrong = [f for f in g.feedback if f.status == "wrong" and f.subject in LEXICON]
     assert [f.subject for f in wrong] == ["这不归我们管", "你自己看", "不可能"]
     assert wrong[2].suggestion is None
 
 
 def test_reply_score_floors_at_zero():
     g = grade("reply", "你自己看，不可能")
-    assert g.score == 0.0 and g.correct is False
+    assert g.score == 0.0 and g.correct is False and g.verdict == "fail"
 
 
 def test_empty_reply_scores_zero_without_calling_the_checker():
@@ -352,7 +356,7 @@ def test_empty_reply_scores_zero_without_calling_the_checker():
 
     ctx = GradingContext(SEED, explode)
     g = grade_question(QUESTIONS["reply"], "   ", ctx)
-    assert g.score == 0.0
+    assert g.score == 0.0 and g.verdict == "fail"
     assert [f.status for f in g.feedback[:4]] == ["missed"] * 4
 
 
@@ -365,7 +369,8 @@ def test_forbidden_false_skips_the_checker():
             key_points: [{name: 问候, phrasings: [您好]}]
             forbidden: "false"
     """), Loader=yaml.BaseLoader)).questions[0]
-    assert grade_question(q, "您好，这不归我们管", GradingContext(SEED)).score == 1.0
+    g = grade_question(q, "您好，请问有什么可以帮您，这不归我们管", GradingContext(SEED))
+    assert g.score == 1.0 and g.verdict == "pass"
 
 
 def test_forbidden_check_needs_a_checker():
@@ -398,7 +403,7 @@ def perfect_responses() -> dict:
         "order": order("倾听", "致歉", "核实", "给方案"),
         "match": match(P0="立即", P1="1小时", P2="24小时", P3="24小时"),
         "choice": ids("choice")["非常理解您着急，我马上联系快递核实"],
-        "reply": "抱歉，请拍照，我们补发。VIP",
+        "reply": GOOD_REPLY,
     }
 
 

@@ -14,6 +14,7 @@ from kbsite.training.quizformat import Quiz, choice_ids, distinct_rights, normal
 KNOWN_QUIZ = """
 pass_mark: 80
 max_attempts: 0
+cooldown_minutes: 0
 questions:
   - id: s1
     kind: single
