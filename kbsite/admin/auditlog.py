@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "item.owner": "更换负责人", "item.feedback": "客服反馈问题", "item.feedback_resolve": "处理客服反馈", "item.interval": "修改复核周期", "library.import": "导入内容",
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
+    "user.password_change": "修改自己的密码", "user.demo_password_retired": "更换演示账号的公开密码",
+    "site.bootstrap": "创建首批账号",
     "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌", "site.backup": "下载全站备份",
     "training.assign": "布置课程", "training.unassign": "取消布置",
     "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
