@@ -84,4 +84,7 @@ def _http_error(exc: HTTPException):
         404: "页面不存在", 405: "不支持该请求方法", 413: "提交的内容过大",
         429: "操作过于频繁，请稍后再试",
     }
+    limit = getattr(exc, "limit", None)  # flask-limiter: a limit with its own Chinese message
+    if exc.code == 429 and isinstance(getattr(limit, "error_message", None), str):
+        return error_response(429, exc.description)
     return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错"))

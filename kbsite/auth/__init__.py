@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from kbsite.auth import service
@@ -14,9 +24,27 @@ from kbsite.extensions import limiter
 bp = Blueprint("auth", __name__)
 
 
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the limits: a whole office signing in at 9:00 is fine."""
+    return response.status_code == 401
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("username", "").strip().casefold()[:64]
+
+
+def _address_key() -> str:
+    return "login-address:" + (request.remote_addr or "")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed,
+               error_message="该账号密码错误次数过多，请稍后再试或请管理员重置密码")
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=_address_key,
+               methods=["POST"], deduct_when=_failed,
+               error_message="来自此网络的登录失败次数过多，请稍后再试")
 def login():
     """Show the form; on success start a fresh session and go to a safe ``next``."""
     target = request.values.get("next")
