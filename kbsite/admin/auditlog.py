@@ -10,11 +10,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from kbsite import clock
 from kbsite.audit import AuditEvent
 from kbsite.auth.models import User
 from kbsite.db import session
@@ -83,9 +84,9 @@ def _statement(f: AuditFilter, everything: bool) -> Select:
     if f.target:
         stmt = stmt.where(AuditEvent.target.like("%" + _like_escape(f.target) + "%", escape="\\"))
     if f.since:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(f.since, time.min, UTC))
+        stmt = stmt.where(AuditEvent.at >= clock.day_start(f.since))
     if f.until:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(f.until + timedelta(days=1), time.min, UTC))
+        stmt = stmt.where(AuditEvent.at < clock.day_start(f.until + timedelta(days=1)))
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
@@ -105,10 +106,10 @@ def to_csv(rows: list[AuditEvent]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["时间（UTC）", "操作者", "操作", "操作说明", "对象", "详情"])
+    writer.writerow([f"时间（{clock.zone_label()}）", "操作者", "操作", "操作说明", "对象", "详情"])
     for ev in rows:
         writer.writerow([safe_cell(c) for c in (
-            ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.actor.username if ev.actor else "系统",
+            clock.fmt(ev.at, "%Y-%m-%d %H:%M:%S"), ev.actor.username if ev.actor else "系统",
             ev.action, action_label(ev.action), ev.target,
             json.dumps(ev.detail, ensure_ascii=False, sort_keys=True) if ev.detail else "",
         )])

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from kbsite import audit
+from kbsite import audit, clock
 from kbsite.auth.models import User
 from kbsite.content.models import Revision
 from kbsite.db import session, utcnow, write_session
@@ -141,7 +141,7 @@ def submit_round(user: User, round_id: int, form, now: datetime | None = None) -
             card = sess.get(ReviewCard, item.card_id)
             if card is not None:
                 new = review(CardState(card.box, card.due_at, card.mastered, card.reviews, card.lapses),
-                             grade.correct, now)
+                             grade.correct, now, clock.zone())
                 card.box, card.due_at, card.mastered = new.box, new.due_at, new.mastered
                 card.reviews, card.lapses, card.updated_at = new.reviews, new.lapses, now
             stored[item.question.id] = {
