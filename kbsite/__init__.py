@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from kbsite import config, db
+from kbsite import clock, config, db, proxies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,10 +20,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    clock.load_zone(app.config["TIMEZONE"])  # an unknown zone stops start-up with a clear message
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     db.init_app(app)
+    proxies.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_search(app)

@@ -15,6 +15,7 @@ not in the file; it is rebuilt from the restored database afterwards.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import zipfile
@@ -36,14 +37,16 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
-from kbsite import migrations
+from kbsite import backupcheck, clock, migrations
 from kbsite.db import Base
 from kbsite.errors import Invalid
 from kbsite.models import load_all
 
 FORMAT = "kbsite-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds a SHA-256 per table; version 1 backups still restore (without it)
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 MAX_MEMBER_BYTES = 2 * 1024**3
 _BATCH = 1000
@@ -80,22 +83,30 @@ def schema_revision(conn: Connection) -> str:
 def write_backup(engine: Engine, dest: IO[bytes] | Path, progress: Progress | None = None) -> BackupReport:
     """Write every row of every table to ``dest`` as one consistent snapshot."""
     rows: dict[str, int] = {}
+    checksums: dict[str, str] = {}
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         revision = schema_revision(conn)
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in tables():
+                digest = hashlib.sha256()
                 with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
                     count = 0
                     for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
-                        member.write(_encode_row(table, row._mapping).encode("utf-8") + b"\n")
+                        line = _encode_row(table, row._mapping).encode("utf-8") + b"\n"
+                        member.write(line)
+                        digest.update(line)
                         count += 1
                 rows[table.name] = count
+                checksums[table.name] = digest.hexdigest()
                 if progress:
                     progress(table.name, count)
+            taken = clock.utcnow()
             manifest = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": revision,
-                        "created_at": datetime.now(UTC).isoformat(), "tables": rows}
+                        "created_at": taken.isoformat(),
+                        "created_local": f"{clock.fmt(taken, '%Y-%m-%d %H:%M:%S')}（{clock.zone_label()}）",
+                        "time_zone": clock.zone_name(), "tables": rows, "checksums": checksums}
             archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
     return BackupReport(revision, rows)
 
@@ -133,33 +144,44 @@ def restore_backup(engine: Engine, source: IO[bytes] | Path, progress: Progress 
         if set(manifest["tables"]) != expected:
             raise Invalid("备份中的数据表与当前版本不一致："
                           f"多出 {sorted(set(manifest['tables']) - expected)}，缺少 {sorted(expected - set(manifest['tables']))}")
-        rows: dict[str, int] = {}
-        with engine.connect() as conn, conn.begin():
-            revision = schema_revision(conn)
-            if manifest["schema_revision"] != revision:
-                raise Invalid(f"备份的数据库版本是 {manifest['schema_revision'] or '（未知）'}，"
-                              f"当前数据库是 {revision or '（未初始化）'}；请先把两者升级到同一版本")
-            _require_empty(conn, known)
-            deferred: list[tuple[Table, dict]] = []
-            for table in known:
-                late = [c.name for c in table.columns if any(fk.use_alter for fk in c.foreign_keys)]
-                count = 0
-                for batch in _batches(_read_member(archive, table)):
-                    count += len(batch)
-                    if late:
-                        deferred += [(table, r) for r in batch if any(r[n] is not None for n in late)]
-                        batch = [{**r, **dict.fromkeys(late)} for r in batch]
-                    conn.execute(table.insert(), batch)
-                if count != manifest["tables"][table.name]:
-                    raise Invalid(f"备份文件不完整：{table.name} 应有 {manifest['tables'][table.name]} 行，实有 {count} 行")
-                rows[table.name] = count
-                if progress:
-                    progress(table.name, count)
-            for table, row in deferred:  # foreign keys that point forward (items → revisions)
-                pk = {c.name: row[c.name] for c in table.primary_key.columns}
-                conn.execute(table.update().filter_by(**pk).values(row))
-            if conn.dialect.name == "postgresql":
-                _reset_sequences(conn, known)
+        backupcheck.verify(archive, manifest, known, _read_member)
+        try:
+            return _load(engine, archive, manifest, known, progress)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+            raise Invalid(f"写入数据库时出错，已撤销全部写入：{reason}") from None
+
+
+def _load(engine: Engine, archive: zipfile.ZipFile, manifest: dict, known: list[Table],
+          progress: Progress | None) -> BackupReport:
+    """Insert every row in one transaction (the backup has been verified)."""
+    rows: dict[str, int] = {}
+    with engine.connect() as conn, conn.begin():
+        revision = schema_revision(conn)
+        if manifest["schema_revision"] != revision:
+            raise Invalid(f"备份的数据库版本是 {manifest['schema_revision'] or '（未知）'}，"
+                          f"当前数据库是 {revision or '（未初始化）'}；请先把两者升级到同一版本")
+        _require_empty(conn, known)
+        deferred: list[tuple[Table, dict]] = []
+        for table in known:
+            late = [c.name for c in table.columns if any(fk.use_alter for fk in c.foreign_keys)]
+            count = 0
+            for batch in _batches(_read_member(archive, table)):
+                count += len(batch)
+                if late:
+                    deferred += [(table, r) for r in batch if any(r[n] is not None for n in late)]
+                    batch = [{**r, **dict.fromkeys(late)} for r in batch]
+                conn.execute(table.insert(), batch)
+            if count != manifest["tables"][table.name]:
+                raise Invalid(f"备份文件不完整：{table.name} 应有 {manifest['tables'][table.name]} 行，实有 {count} 行")
+            rows[table.name] = count
+            if progress:
+                progress(table.name, count)
+        for table, row in deferred:  # foreign keys that point forward (items → revisions)
+            pk = {c.name: row[c.name] for c in table.primary_key.columns}
+            conn.execute(table.update().filter_by(**pk).values(row))
+        if conn.dialect.name == "postgresql":
+            _reset_sequences(conn, known)
     return BackupReport(manifest["schema_revision"], rows)
 
 
@@ -172,11 +194,16 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
         raise Invalid(f"{MANIFEST} 不是有效的 JSON：{exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise Invalid("这不是 kbsite 备份文件")
-    if manifest.get("version") != FORMAT_VERSION:
+    if manifest.get("version") not in READABLE_VERSIONS:
         raise Invalid(f"不支持的备份格式版本：{manifest.get('version')}")
     counts = manifest.get("tables")
     if not isinstance(counts, dict) or not all(type(n) is int and n >= 0 for n in counts.values()):
         raise Invalid("备份清单中的行数无效")
+    checksums = manifest.get("checksums")
+    if manifest["version"] >= 2 and not (
+            isinstance(checksums, dict) and all(isinstance(v, str) for v in checksums.values())
+            and set(checksums) == set(counts or {})):
+        raise Invalid("备份清单缺少各数据表的校验和：文件可能被改动过")
     if not isinstance(manifest.get("schema_revision"), str):
         raise Invalid("备份清单缺少数据库版本")
     return manifest

@@ -8,20 +8,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from kbsite import files
 from kbsite.auth.models import ROLES
 from kbsite.auth.permissions import ROLE_LABELS
 from kbsite.errors import DomainError
-
-DEMO_ACCOUNTS = [
-    ("agent", "agent", "demo-agent-pass", "客服小王"),
-    ("newbie", "trainee", "demo-trainee-pass", "新人小陈"),
-    ("trainer", "trainer", "demo-trainer-pass", "培训师李老师"),
-    ("reviewer", "trainer", "demo-reviewer-pass", "培训师周老师"),
-    ("admin", "admin", "demo-admin-pass", "管理员"),
-]
 
 
 def _create_app() -> Flask:
@@ -101,20 +93,40 @@ def _table_progress(table: str, rows: int) -> None:
     click.echo(f"  {table}: {rows} 行")
 
 
-def ensure_demo_users() -> list[tuple[str, str, str]]:
-    """Create the demo accounts if missing; return those still on their demo password."""
-    from kbsite.auth import service
-    from kbsite.auth.models import User
-    from kbsite.db import session
+def ensure_accounts(demo: bool) -> None:
+    """Demo accounts when asked for; otherwise first accounts once, and no documented password left."""
+    from kbsite.auth import bootstrap
+    from kbsite.db import database
 
-    shown = []
-    for username, role, password, display in DEMO_ACCOUNTS:
-        user = session().scalar(select(User).where(User.username == username))
-        if user is None:
-            user = service.create_user(username, role, password, display)
-        if service.check_password(user, password):
-            shown.append((username, password, role))
-    return shown
+    if demo:
+        shown = bootstrap.ensure_demo_accounts()
+        title = "演示账号（密码写在 README 里，人人皆知：只用于试用，切勿用于正式环境）："
+    else:
+        embedded = database().engine.dialect.name == "sqlite"
+        shown = bootstrap.bootstrap_accounts(embedded) + bootstrap.retire_demo_passwords()
+        title = "首批账号的随机密码（只显示这一次，请立即记下；首次登录后必须修改）："
+    if shown:
+        click.echo(title)
+        for c in shown:
+            click.echo(f"  {c.username:10s} 密码 {c.password:22s} 角色 {c.role}")
+
+
+def prepare_instance(demo: bool) -> None:
+    """Everything a server needs before it answers: schema, starter library, accounts, index."""
+    from kbsite.content.service import rerender_outdated
+    from kbsite.search.sync import service
+
+    if not has_schema():
+        click.echo("新实例：创建数据库并导入入门内容库……")
+        init_database()
+        import_paths([Path(p) for p in current_app.config["STARTER_PATHS"] if Path(p).exists()])
+    else:
+        bring_schema_up_to_date()
+    ensure_accounts(demo)
+    if rerendered := rerender_outdated():
+        click.echo(f"已按新的渲染规则重新生成 {rerendered} 个版本的 HTML")
+    stats = service().catch_up()
+    click.echo(f"搜索索引：{stats}")
 
 
 def init_app(app: Flask) -> None:
@@ -241,29 +253,12 @@ def init_app(app: Flask) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=int)
     @click.option("--threads", default=8, show_default=True, type=int)
-    def run_cmd(host, port, threads):
-        """Serve the site; a new instance gets a database, the starter library and demo accounts."""
+    @click.option("--demo", is_flag=True, help="Create the demo accounts whose passwords the README lists")
+    def run_cmd(host, port, threads, demo):
+        """Serve the site (waitress); a new instance gets a database, the starter library and first accounts."""
         from waitress import serve
 
-        from kbsite.search.sync import service
-
-        if not has_schema():
-            click.echo("新实例：创建数据库并导入入门内容库……")
-            init_database()
-            import_paths([Path(p) for p in current_app.config["STARTER_PATHS"] if Path(p).exists()])
-        else:
-            bring_schema_up_to_date()
-        from kbsite.content.service import rerender_outdated
-
-        accounts = ensure_demo_users()
-        if rerendered := rerender_outdated():
-            click.echo(f"已按新的渲染规则重新生成 {rerendered} 个版本的 HTML")
-        stats = service().catch_up()
-        click.echo(f"搜索索引：{stats}")
+        prepare_instance(demo)
         click.echo(f"\nkbsite 已启动：http://{host}:{port}/")
-        if accounts:
-            click.echo("演示账号（请在正式使用前修改密码）：")
-            for username, password, role in accounts:
-                click.echo(f"  {username:10s} 密码 {password:22s} 角色 {ROLE_LABELS[role]}")
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
               ident="kbsite")

@@ -32,7 +32,13 @@ def defaults(home: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute",
         "VERIFY_RATE_LIMIT": "60 per minute",
+        # Failed sign-ins per account: one agent's typos lock only that account, briefly.
+        "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute; 20 per hour",
+        # Failed sign-ins per client address: high enough for an office behind one NAT,
+        # low enough to stop password spraying across many accounts.
+        "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute; 300 per hour",
+        "TRUSTED_PROXIES": "",  # a count, or addresses/networks: see kbsite/proxies.py
+        "TIMEZONE": "Asia/Shanghai",
         "REVIEW_REQUIRED": True,
     }

@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from kbsite import clock
 from kbsite.auth.access import current_actor, wants_json
 from kbsite.auth.permissions import ROLE_LABELS, can
 from kbsite.errors import DomainError
@@ -49,7 +50,9 @@ def init_app(app: Flask) -> None:
         TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
         FEEDBACK_KINDS=FEEDBACK_KINDS,
     )
-    app.jinja_env.filters["localtime"] = lambda dt: dt.strftime("%Y-%m-%d %H:%M") if dt else ""
+    app.jinja_env.globals["zone_label"] = clock.zone_label
+    app.jinja_env.filters["localtime"] = clock.fmt  # stored UTC → the team's zone
+    app.jinja_env.filters["localdate"] = lambda dt: clock.fmt(dt, "%Y-%m-%d")
     cli.init_app(app)
 
 
@@ -84,4 +87,7 @@ def _http_error(exc: HTTPException):
         404: "页面不存在", 405: "不支持该请求方法", 413: "提交的内容过大",
         429: "操作过于频繁，请稍后再试",
     }
+    limit = getattr(exc, "limit", None)  # flask-limiter: a limit with its own Chinese message
+    if exc.code == 429 and isinstance(getattr(limit, "error_message", None), str):
+        return error_response(429, exc.description)
     return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错"))

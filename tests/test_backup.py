@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -117,11 +118,24 @@ def _rewrite(data: bytes, change) -> bytes:
         for name in zin.namelist():
             members[name] = zin.read(name)
     change(members)
+    _reseal(members)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zout:
         for name, body in members.items():
             zout.writestr(name, body)
     return out.getvalue()
+
+
+def _reseal(members: dict[str, bytes]) -> None:
+    """Recompute the checksums: these tests are about content that is wrong yet consistent."""
+    try:
+        manifest = json.loads(members["manifest.json"])
+    except (KeyError, ValueError):
+        return
+    if isinstance(manifest, dict) and isinstance(manifest.get("checksums"), dict):
+        manifest["checksums"] = {n: hashlib.sha256(members.get(f"tables/{n}.jsonl", b"")).hexdigest()
+                                 for n in manifest["checksums"]}
+        members["manifest.json"] = json.dumps(manifest).encode()
 
 
 def _manifest_edit(**fields):

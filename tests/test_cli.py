@@ -101,7 +101,7 @@ def test_run_on_a_new_instance_imports_the_library_and_prints_accounts(tmp_path,
     result = app.test_cli_runner().invoke(args=["run", "--port", "5055"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5055/" in result.output
-    assert "agent" in result.output and "demo-agent-pass" in result.output
+    assert "首批账号的随机密码" in result.output and "demo-agent-pass" not in result.output
     assert served["port"] == 5055
     items, _ = counts(app)
     assert items > 150

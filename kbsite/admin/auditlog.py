@@ -10,11 +10,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from kbsite import clock
 from kbsite.audit import AuditEvent
 from kbsite.auth.models import User
 from kbsite.db import session
@@ -27,6 +28,8 @@ ACTION_LABELS = {
     "item.owner": "更换负责人", "item.feedback": "客服反馈问题", "item.feedback_resolve": "处理客服反馈", "item.interval": "修改复核周期", "library.import": "导入内容",
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
+    "user.password_change": "修改自己的密码", "user.demo_password_retired": "更换演示账号的公开密码",
+    "site.bootstrap": "创建首批账号",
     "token.create": "创建 API 令牌", "token.revoke": "撤销 API 令牌", "site.backup": "下载全站备份",
     "training.assign": "布置课程", "training.unassign": "取消布置",
     "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
@@ -81,9 +84,9 @@ def _statement(f: AuditFilter, everything: bool) -> Select:
     if f.target:
         stmt = stmt.where(AuditEvent.target.like("%" + _like_escape(f.target) + "%", escape="\\"))
     if f.since:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(f.since, time.min, UTC))
+        stmt = stmt.where(AuditEvent.at >= clock.day_start(f.since))
     if f.until:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(f.until + timedelta(days=1), time.min, UTC))
+        stmt = stmt.where(AuditEvent.at < clock.day_start(f.until + timedelta(days=1)))
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
@@ -103,10 +106,10 @@ def to_csv(rows: list[AuditEvent]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["时间（UTC）", "操作者", "操作", "操作说明", "对象", "详情"])
+    writer.writerow([f"时间（{clock.zone_label()}）", "操作者", "操作", "操作说明", "对象", "详情"])
     for ev in rows:
         writer.writerow([safe_cell(c) for c in (
-            ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.actor.username if ev.actor else "系统",
+            clock.fmt(ev.at, "%Y-%m-%d %H:%M:%S"), ev.actor.username if ev.actor else "系统",
             ev.action, action_label(ev.action), ev.target,
             json.dumps(ev.detail, ensure_ascii=False, sort_keys=True) if ev.detail else "",
         )])

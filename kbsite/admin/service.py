@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from kbsite import audit
 from kbsite.auth import service as auth_service
 from kbsite.auth.models import ApiToken, User
-from kbsite.db import session, write_session
+from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Invalid, NotFound
 
 
@@ -65,16 +65,15 @@ def set_active(username: str, active: bool, actor: User) -> None:
             return
         user.active = active
         user.session_version += 1
+        if not active:  # its API tokens end with it; reactivating does not revive them
+            for token in sess.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                             ApiToken.revoked_at.is_(None))):
+                token.revoked_at = utcnow()
         audit.record(sess, actor, "user.activate" if active else "user.deactivate", f"user:{username}")
 
 
 def reset_password(username: str, actor: User, new_password: str = "") -> str:
-    """Set a new password (a random one when none is given) and end the user's sessions."""
+    """Set a new password (a random one when none is given), to be changed at next sign-in."""
     password = new_password or secrets.token_urlsafe(12)
-    pw_hash = auth_service.hash_password(password)
-    with write_session() as sess:
-        user = _locked_user(sess, username)
-        user.password_hash = pw_hash
-        user.session_version += 1
-        audit.record(sess, actor, "user.password_reset", f"user:{username}", generated=not new_password)
+    auth_service.force_password(auth_service.get_user(username).id, password, actor)
     return password

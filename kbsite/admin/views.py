@@ -42,11 +42,11 @@ def create_user():
     try:
         auth_service.create_user(form.get("username", ""), form.get("role", ""), form.get("password", ""),
                                  form.get("display_name", "").strip(), actor=current_user,
-                                 cohort=form.get("cohort", "").strip() or None)
+                                 cohort=form.get("cohort", "").strip() or None, must_change=True)
     except (Invalid, Conflict) as exc:
         flash(exc.message, "error")
         return _users_page(exc.status)
-    flash(f"已创建用户 {form.get('username', '').strip()}", "success")
+    flash(f"已创建用户 {form.get('username', '').strip()}；对方首次登录时需要修改密码", "success")
     return redirect(url_for("admin.users"))
 
 

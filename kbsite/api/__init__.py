@@ -28,6 +28,8 @@ def authenticate():
         user = auth_service.user_for_token(token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             return jsonify(error="API 令牌无效或已被撤销"), 401
+        if user.must_change_password:
+            return jsonify(error="该账号需要先登录网站修改初始密码"), 403
         g.api_user = user
         return None
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kbsite.db import Base, UTCDateTime, utcnow
@@ -25,6 +25,8 @@ class User(Base):
     # Bumped on logout, password or role change: old session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set for generated or admin-chosen passwords: the user must pick their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     cohort: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -64,3 +66,13 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()
+
+
+class SiteFlag(Base):
+    """A one-time event of this database (e.g. its first accounts were created), never undone."""
+
+    __tablename__ = "site_flags"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,8 +36,9 @@ def check_password(user: User, password: str) -> bool:
 
 
 def create_user(username: str, role: str, password: str, display_name: str = "",
-                actor: User | None = None, cohort: str | None = None) -> User:
-    """Create an account; usernames are unique."""
+                actor: User | None = None, cohort: str | None = None,
+                must_change: bool = False) -> User:
+    """Create an account; usernames are unique; ``must_change`` when someone else chose the password."""
     username = username.strip()
     if role not in ROLES:
         raise Invalid(f"未知角色：{role}（可选 {', '.join(ROLES)}）")
@@ -48,7 +49,8 @@ def create_user(username: str, role: str, password: str, display_name: str = "",
         if sess.scalar(select(User).where(User.username == username)):
             raise Conflict(f"用户名 {username} 已存在")
         user = User(username=username, role=role, password_hash=pw_hash,
-                    display_name=display_name or username, cohort=cohort)
+                    display_name=display_name or username, cohort=cohort,
+                    must_change_password=must_change)
         sess.add(user)
         sess.flush()
         audit.record(sess, actor, "user.create", f"user:{username}", role=role)
@@ -72,6 +74,39 @@ def get_user(username: str) -> User:
     if user is None:
         raise NotFound(f"没有用户 {username}")
     return user
+
+
+def force_password(user_id: int, password: str, actor: User | None = None,
+                   reason: str = "password_reset") -> None:
+    """Set a password the user did not choose: they must change it at next sign-in; sessions end."""
+    pw_hash = hash_password(password)
+    with write_session() as sess:
+        user = sess.get(User, user_id)
+        if user is None:
+            raise NotFound("没有该用户")
+        user.password_hash, user.must_change_password = pw_hash, True
+        user.session_version += 1
+        audit.record(sess, actor, f"user.{reason}", f"user:{user.username}")
+
+
+def change_own_password(user: User, current: str, new: str, confirm: str) -> None:
+    """The user replaces their password; the must-change flag clears and other sessions end."""
+    if not check_password(user, current):
+        raise Invalid("当前密码不正确")
+    if new != confirm:
+        raise Invalid("两次输入的新密码不一致")
+    if new == current:
+        raise Invalid("新密码不能与当前密码相同")
+    pw_hash = hash_password(new)  # hashed before the write lock is taken
+    with write_session() as sess:
+        row = sess.get(User, user.id)
+        if row is None:
+            raise NotFound("没有该用户")
+        row.password_hash, row.must_change_password = pw_hash, False
+        row.session_version += 1
+        audit.record(sess, row, "user.password_change", f"user:{row.username}")
+    user.password_hash, user.must_change_password = pw_hash, False
+    user.session_version = row.session_version
 
 
 def bump_session_version(user_id: int) -> None:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kbsite import audit, files
+from kbsite import audit, clock, files
 from kbsite.auth.models import User
 from kbsite.content.models import Item, Revision
 from kbsite.db import session, utcnow, write_session
@@ -39,7 +39,7 @@ def due_date(item: Item) -> date | None:
     """The date by which ``item`` must be verified again (None when never verified)."""
     if item.verified_at is None:
         return None
-    return item.verified_at.date() + timedelta(days=item.review_interval_days)
+    return clock.local_date(item.verified_at) + timedelta(days=item.review_interval_days)
 
 
 def is_stale(item: Item, today: date) -> bool:

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, has_app_context
+from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kbsite import audit, files, markdown
+from kbsite import audit, clock, files, markdown
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
 from kbsite.content import events
@@ -119,11 +119,8 @@ def starts_later(item: Item, rev: Revision, on: date | None = None) -> str | Non
 
 
 def today() -> date:
-    """Today's date; the ``TODAY`` config key (ISO date) pins it, so scheduled policies are testable."""
-    pinned = current_app.config.get("TODAY") if has_app_context() else None
-    if pinned:
-        return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
-    return date.today()
+    """The team's date (policies come into force at local midnight); ``TODAY`` pins it in tests."""
+    return clock.today()
 
 
 def agent_revision(item: Item, on: date | None = None, sess: Session | None = None) -> Revision | None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
-from kbsite import files
+from kbsite import clock, files
 from kbsite.auth.permissions import require
 from kbsite.content import service
 from kbsite.errors import DomainError
@@ -27,7 +25,7 @@ def index():
 def export_zip():
     """Every item as Markdown with YAML front matter, in the repository layout."""
     data = files.write_zip(service.export_items())
-    name = f"kbsite-library-{date.today().isoformat()}.zip"
+    name = f"kbsite-library-{clock.today().isoformat()}.zip"
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -1,9 +1,9 @@
 """What agents could not find: statistics over the search log, by ISO week; no HTTP here.
 
-Weeks are ISO weeks (Monday to Sunday) of the local calendar in Asia/Shanghai
-(UTC+8, no daylight saving), because that is the week trainers plan in: a search
-at 01:00 on Monday Beijing time belongs to that Monday's week although it is
-Sunday in UTC. Queries are grouped by their normalised form (folded with
+Weeks are ISO weeks (Monday to Sunday) of the team's calendar (``KBSITE_TIMEZONE``,
+Asia/Shanghai by default; see kbsite/clock.py), because that is the week trainers
+plan in: a search at 01:00 on Monday Beijing time belongs to that Monday's week
+although it is Sunday in UTC. Queries are grouped by their normalised form (folded with
 ``kbsite.textnorm.fold``, whitespace collapsed), so ``退款 `` and ``退款``,
 ``退貨`` and ``退货``, ``ＶＩＰ`` and ``vip`` count as one query.
 """
@@ -12,19 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kbsite import clock
 from kbsite.search.log import SearchLog
 from kbsite.textnorm import fold
-
-try:
-    LOCAL_TZ: timezone | ZoneInfo = ZoneInfo("Asia/Shanghai")
-except ZoneInfoNotFoundError:  # no tzdata on the host: China has had no DST since 1991
-    LOCAL_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Searches by one user this close together form one session (a rewording, not a new need).
 REFORMULATION_WINDOW = timedelta(minutes=2)
@@ -38,8 +33,8 @@ def normalise(query: str) -> str:
 
 
 def local_date(at: datetime) -> date:
-    """The Asia/Shanghai calendar date of a UTC timestamp."""
-    return at.astimezone(LOCAL_TZ).date()
+    """The team's calendar date of a UTC timestamp."""
+    return clock.local_date(at)
 
 
 @dataclass(frozen=True, order=True)
@@ -77,9 +72,7 @@ class Week:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[start, end) of the week as UTC instants."""
-        start = datetime.combine(self.monday(), time(), LOCAL_TZ).astimezone(UTC)
-        end = datetime.combine(self.monday() + timedelta(days=7), time(), LOCAL_TZ).astimezone(UTC)
-        return start, end
+        return clock.day_start(self.monday()), clock.day_start(self.monday() + timedelta(days=7))
 
     @property
     def key(self) -> str:

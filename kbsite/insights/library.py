@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from kbsite import files
+from kbsite import clock, files
 from kbsite.audit import AuditEvent
 from kbsite.content.models import Item, Revision
 
@@ -51,7 +51,7 @@ def content_by_category(sess: Session, limit: int = 12) -> list[tuple[str, int]]
 def verification_history(sess: Session) -> dict[int, list[date]]:
     """Every known verification date per content item id, oldest first."""
     items = {i.id: i for i in sess.scalars(select(Item).where(Item.type.in_(files.KINDS)))}
-    history: dict[int, list[date]] = {i: ([it.verified_at.date()] if it.verified_at else [])
+    history: dict[int, list[date]] = {i: ([clock.local_date(it.verified_at)] if it.verified_at else [])
                                       for i, it in items.items()}
     imported = sess.execute(
         select(Revision.item_id, Revision.published_at)
@@ -63,7 +63,7 @@ def verification_history(sess: Session) -> dict[int, list[date]]:
     )
     for item_id, at in [*imported, *((by_slug.get(t), at) for t, at in events)]:
         if item_id in history:
-            history[item_id].append(at.date())
+            history[item_id].append(clock.local_date(at))
     return {i: sorted(set(v)) for i, v in history.items()}
 
 
@@ -75,7 +75,7 @@ def stale_counts(sess: Session, days: list[date]) -> list[int]:
 
 
 def _stale_on(item: Item, verified: list[date], day: date) -> bool:
-    if item.created_at.date() > day:
+    if clock.local_date(item.created_at) > day:
         return False
     last = max((v for v in verified if v <= day), default=None)
     return last is None or last + timedelta(days=item.review_interval_days) < day

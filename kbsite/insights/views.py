@@ -7,8 +7,8 @@ from datetime import date, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kbsite import clock
 from kbsite.auth.permissions import require
-from kbsite.content import service
 from kbsite.db import session, utcnow
 from kbsite.errors import Invalid
 from kbsite.insights import gaps, panels, vocabulary
@@ -19,13 +19,13 @@ SPANS = {1: "本周", 4: "近4周", 8: "近8周"}
 
 @bp.app_template_filter("shanghai_time")
 def shanghai_time(at: datetime | None) -> str:
-    """A UTC timestamp as Beijing time, the clock trainers read."""
-    return at.astimezone(gaps.LOCAL_TZ).strftime("%m-%d %H:%M") if at else ""
+    """A UTC timestamp in the team's time zone, month to minute."""
+    return clock.fmt(at, "%m-%d %H:%M")
 
 
 def _today() -> date:
-    """The local (Asia/Shanghai) date, unless the ``TODAY`` config key pins one for tests."""
-    return service.today() if current_app.config.get("TODAY") else gaps.local_date(utcnow())
+    """The team's date (the ``TODAY`` config key pins it for tests)."""
+    return clock.today()
 
 
 @bp.get("/")  # a typed trailing slash works too

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kbsite import audit
+from kbsite import audit, clock
 from kbsite.auth.models import User
 from kbsite.content.models import Revision
 from kbsite.db import session, utcnow, write_session
@@ -216,7 +216,7 @@ def update_cards(sess: Session, user_id: int, quiz_slug: str, correct: Mapping[s
             continue
         state = None if card is None else CardState(card.box, card.due_at, card.mastered, card.reviews,
                                                     card.lapses)
-        new = review(state, ok, now)
+        new = review(state, ok, now, clock.zone())
         if card is None:
             card = ReviewCard(user_id=user_id, quiz_slug=quiz_slug, question_id=qid)
             sess.add(card)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from kbsite import audit
+from kbsite import audit, clock
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
 from kbsite.db import session, utcnow, write_session
@@ -87,7 +87,7 @@ class CourseProgress:
 
     @property
     def overdue(self) -> bool:
-        return bool(self.due_date and not self.complete and self.due_date < date.today().isoformat())
+        return bool(self.due_date and not self.complete and self.due_date < clock.today().isoformat())
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from kbsite import clock
 from kbsite.auth.models import User
 from kbsite.db import session
 from kbsite.training import catalog, progress
@@ -103,7 +104,7 @@ def score_series(attempts: list[Attempt]) -> tuple[list[str], dict[str, list[flo
     """Scores over time: the mean score per day, and the mean of the day's best per quiz."""
     days: dict[str, list[float]] = defaultdict(list)
     for a in attempts:
-        days[a.finished_at.strftime("%m-%d")].append(a.score_percent or 0.0)
+        days[clock.fmt(a.finished_at, "%m-%d")].append(a.score_percent or 0.0)
     labels = sorted(days)
     return labels, {"平均分": [round(sum(days[d]) / len(days[d]), 1) for d in labels]}
 
@@ -196,13 +197,12 @@ def attempts_csv(attempts: list[Attempt]) -> str:
     """Attempts as CSV with a UTF-8 BOM (Excel opens Chinese text correctly)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["用户名", "姓名", "小组", "测验", "版本ID", "第几次", "开始时间", "完成时间",
+    writer.writerow(["用户名", "姓名", "小组", "测验", "版本ID", "第几次", f"开始时间（{clock.zone_label()}）", f"完成时间（{clock.zone_label()}）",
                      "用时（秒）", "得分", "通过", "状态", "超时"])
     for a in attempts:
         writer.writerow([_cell(v) for v in (
             a.user.username, a.user.name, a.user.cohort or "", a.quiz_slug, a.revision_id, a.number,
-            a.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            a.finished_at.strftime("%Y-%m-%d %H:%M:%S") if a.finished_at else "",
+            clock.fmt(a.started_at, "%Y-%m-%d %H:%M:%S"), clock.fmt(a.finished_at, "%Y-%m-%d %H:%M:%S"),
             round(a.seconds_taken) if a.seconds_taken is not None else "",
             a.score_percent, "是" if a.passed else "否", {"graded": "已评分", "expired": "超时作废"}.get(a.state,
                                                                                                   a.state),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from kbsite import audit
+from kbsite import audit, clock
 from kbsite.auth.models import User
 from kbsite.content.models import Revision
 from kbsite.db import session, utcnow, write_session
@@ -142,7 +142,7 @@ def submit_round(user: User, round_id: int, form, now: datetime | None = None) -
             # Practice has no trainer to mark an unsure reply: its card stays where it is.
             if card is not None and grade.verdict != "review":
                 new = review(CardState(card.box, card.due_at, card.mastered, card.reviews, card.lapses),
-                             grade.correct, now)
+                             grade.correct, now, clock.zone())
                 card.box, card.due_at, card.mastered = new.box, new.due_at, new.mastered
                 card.reviews, card.lapses, card.updated_at = new.reviews, new.lapses, now
             stored[item.question.id] = {

@@ -14,13 +14,16 @@ https://en.wikipedia.org/wiki/Leitner_system) with doubling intervals:
   count, so re-taking a quiz five times in a row cannot master a card;
 - a miss always demotes, even on a mastered card (it comes back).
 
-All datetimes are timezone-aware and stored in UTC.
+All datetimes are timezone-aware and stored in UTC. Given the team's time zone,
+a card comes due at the start of its day there (local midnight), not at the
+minute of the last answer: an answer at 22:00 makes the card due the next
+morning's shift, not the next evening's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 INTERVAL_DAYS = (1, 2, 4, 8, 16)
 TOP_BOX = len(INTERVAL_DAYS)
@@ -43,23 +46,30 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
-def _due(box: int, now: datetime) -> datetime:
-    return now + timedelta(days=INTERVAL_DAYS[box - 1])
+def _due(box: int, now: datetime, zone: tzinfo | None) -> datetime:
+    if zone is None:
+        return now + timedelta(days=INTERVAL_DAYS[box - 1])
+    day = now.astimezone(zone).date() + timedelta(days=INTERVAL_DAYS[box - 1])
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
-def review(state: CardState | None, correct: bool, now: datetime) -> CardState:
-    """The card's next state after answering it at ``now`` (None: the card is new)."""
+def review(state: CardState | None, correct: bool, now: datetime,
+           zone: tzinfo | None = None) -> CardState:
+    """The card's next state after answering it at ``now`` (None: the card is new).
+
+    With ``zone`` the card is due from local midnight of its due day; without, to the minute.
+    """
     now = _utc(now)
     if state is None:
         state = CardState(box=1, due_at=now, mastered=False, reviews=0, lapses=0)
     if not correct:
-        return CardState(1, _due(1, now), False, state.reviews + 1, state.lapses + 1)
+        return CardState(1, _due(1, now, zone), False, state.reviews + 1, state.lapses + 1)
     if state.mastered or not is_due(state, now):
         return replace(state, reviews=state.reviews + 1)
     if state.box >= TOP_BOX:
         return CardState(TOP_BOX, None, True, state.reviews + 1, state.lapses)
     box = state.box + 1
-    return CardState(box, _due(box, now), False, state.reviews + 1, state.lapses)
+    return CardState(box, _due(box, now, zone), False, state.reviews + 1, state.lapses)
 
 
 def is_due(state: CardState, now: datetime) -> bool:

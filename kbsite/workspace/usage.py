@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from kbsite import clock
 from kbsite.auth.models import User
 from kbsite.content.models import Item
 from kbsite.db import session, utcnow, write_session
@@ -60,7 +61,7 @@ def _touch_recent(sess: Session, item_id: int, user_id: int) -> None:
 
 def _record_once(item_id: int, user_id: int) -> int:
     with write_session() as sess:
-        count = _bump_copy(sess, item_id, user_id, utcnow().date())
+        count = _bump_copy(sess, item_id, user_id, clock.today())
         _touch_recent(sess, item_id, user_id)
         return count
 
@@ -127,7 +128,7 @@ def popular(limit: int = 8, days: int = POPULAR_DAYS, user: User | None = None) 
     """Most-copied templates over the last ``days`` (the whole team, or one user)."""
     total = func.sum(TemplateCopy.count)
     query = (select(TemplateCopy.item_id, total.label("n"))
-             .where(TemplateCopy.day >= utcnow().date() - timedelta(days=days - 1))
+             .where(TemplateCopy.day >= clock.today() - timedelta(days=days - 1))
              .group_by(TemplateCopy.item_id).order_by(total.desc(), TemplateCopy.item_id).limit(limit))
     if user is not None:
         query = query.where(TemplateCopy.user_id == user.id)

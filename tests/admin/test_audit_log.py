@@ -62,7 +62,7 @@ def test_csv_has_a_bom_chinese_and_neutralised_formulas(app, as_role):
     raw = resp.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["时间（UTC）", "操作者", "操作", "操作说明", "对象", "详情"]
+    assert rows[0] == ["时间（北京时间）", "操作者", "操作", "操作说明", "对象", "详情"]
     assert any(r[3] == "新建条目" and r[4] == "item:gift" for r in rows)
     created = [r for r in rows if r[2] == "user.create" and r[4] == "user:+1"]
     assert created and created[0][1] == "'=cmd|' /C calc'!A0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from kbsite import clock
 from kbsite.db import utcnow
 
 from .conftest import answers, attempt_row, known_quiz, publish, quiz_meta, start
@@ -104,7 +105,9 @@ def test_missed_questions_come_back_until_mastered(lib, signed_in):
     c.post(f"/training/attempts/{attempt_id}/submit", data=form)
     cards = _cards(lib, c.user.id)
     assert set(cards) == {"t1"} and cards["t1"].box == 1
-    assert cards["t1"].due_at > utcnow() + timedelta(hours=23)  # tomorrow, not today
+    with lib.app_context():  # from the start of tomorrow in the team's zone (Beijing), not in 24 h
+        tomorrow = clock.day_start(clock.today() + timedelta(days=1))
+    assert cards["t1"].due_at == tomorrow > utcnow()
     assert "今天没有到期的题目" in c.get("/training/review").get_data(as_text=True)
     for box in range(2, 7):
         _due_now(lib, c.user.id)
