@@ -81,6 +81,6 @@ def register_blueprints(app: Flask) -> None:
 
 def register_search(app: Flask) -> None:
     """Attach the search index, kept in step with the database (see search/sync.py)."""
-    from kbsite.search import sync
+    from kbsite import search
 
-    sync.init_app(app)
+    search.init_app(app)

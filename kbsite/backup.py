@@ -37,7 +37,7 @@ from sqlalchemy import (
     text,
 )
 
-from kbsite import migrations
+from kbsite import migrations, search
 from kbsite.db import Base
 from kbsite.errors import Invalid
 from kbsite.models import load_all
@@ -64,9 +64,13 @@ class BackupReport:
 
 
 def tables() -> list[Table]:
-    """Every kbsite table, parents before children."""
+    """Every kbsite table but the search outbox, parents before children.
+
+    The outbox only tells running indexes what changed; a restore writes its own
+    "everything changed" entry, so every node rebuilds from the restored rows.
+    """
     load_all()
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name != "search_outbox"]
 
 
 def schema_revision(conn: Connection) -> str:
@@ -160,6 +164,7 @@ def restore_backup(engine: Engine, source: IO[bytes] | Path, progress: Progress 
                 conn.execute(table.update().filter_by(**pk).values(row))
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, known)
+            search.record_all_changed(conn)  # every node's index rebuilds from the restored rows
     return BackupReport(manifest["schema_revision"], rows)
 
 

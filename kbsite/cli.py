@@ -200,7 +200,7 @@ def init_app(app: Flask) -> None:
         """Load a backup into an empty database, then rebuild the search index."""
         from kbsite import backup
         from kbsite.db import database
-        from kbsite.search.sync import service
+        from kbsite.search import service
 
         if not has_schema():
             init_database()
@@ -216,7 +216,7 @@ def init_app(app: Flask) -> None:
     @click.option("--full", is_flag=True, help="Rebuild from scratch instead of catching up")
     def reindex_cmd(full):
         """Bring the search index up to date with the database."""
-        from kbsite.search.sync import service
+        from kbsite.search import service
 
         bars: list = []
 
@@ -241,7 +241,7 @@ def init_app(app: Flask) -> None:
         """Serve the site; a new instance gets a database, the starter library and demo accounts."""
         from waitress import serve
 
-        from kbsite.search.sync import service
+        from kbsite.search import service
 
         if not has_schema():
             click.echo("新实例：创建数据库并导入入门内容库……")

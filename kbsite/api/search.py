@@ -16,8 +16,8 @@ from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import can, require
 from kbsite.errors import Invalid, NotFound
-from kbsite.search.log import log_open, log_search
-from kbsite.search.sync import service as search_service
+from kbsite.search import log_open, log_search
+from kbsite.search import service as search_service
 
 MAX_LIMIT = 50
 MAX_OFFSET = 10_000

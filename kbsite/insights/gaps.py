@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kbsite.search.log import SearchLog
+from kbsite.search import SearchLog
 from kbsite.textnorm import fold
 
 try:
