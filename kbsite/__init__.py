@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from kbsite.admin import views as admin_views
     from kbsite.content import transfer
     from kbsite.content import views as content_views
+    from kbsite.health import views as health_views
     from kbsite.insights import views as insights_views
     from kbsite.review import views as review_views
     from kbsite.training import views as training_views
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(review_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(health_views.bp)
 
 
 def register_search(app: Flask) -> None:

@@ -36,6 +36,15 @@ def _fail(exc: Exception) -> None:
     sys.exit(1)
 
 
+def check_search_index_folder() -> None:
+    """Stop with a plain message (no traceback) when the index folder is read-only or full."""
+    from kbsite.search import check_index_folder
+
+    problem = check_index_folder(Path(current_app.config["SEARCH_INDEX_DIR"]))
+    if problem:
+        _fail(problem)
+
+
 def has_schema() -> bool:
     """True if the database already has kbsite's tables."""
     from kbsite.db import database
@@ -243,6 +252,7 @@ def init_app(app: Flask) -> None:
 
         from kbsite.search import service
 
+        check_search_index_folder()
         if not has_schema():
             click.echo("新实例：创建数据库并导入入门内容库……")
             init_database()

@@ -12,6 +12,7 @@ the source of truth; the index is a cache that can always be rebuilt.
 from __future__ import annotations
 
 from kbsite.search.engine import MESSAGE_EMPTY, MESSAGE_JUNK, SearchEngine
+from kbsite.search.health import check_index_folder
 from kbsite.search.log import SearchLog, log_open, log_search
 from kbsite.search.model import Hit, SearchDoc, SearchResults
 from kbsite.search.outbox import record as record_change
@@ -35,6 +36,7 @@ __all__ = [
     "SearchLog",
     "SearchResults",
     "SearchService",
+    "check_index_folder",
     "init_app",
     "log_open",
     "log_search",

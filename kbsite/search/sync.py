@@ -300,7 +300,8 @@ class SearchService:
         except SyncLockTimeout:
             log.exception("search index busy; marking it for catch-up")
             self._mark_dirty()
-        except Exception:
+        except Exception as exc:
+            self._note_problem(exc)
             log.exception("search index update failed; repairing it")
             self._recover()
 
@@ -355,6 +356,7 @@ class SearchService:
                 self.catch_up()
             if self.follower is None or not self.follower.running:
                 self.follow()  # no follower thread in this process: follow the outbox here
+                self.problem = None
             self._refresh_config()
             self._check_policies()
         except Exception as exc:
@@ -405,6 +407,12 @@ class SearchService:
         if self.follower is not None:
             self.follower.stop()
 
+    def notice(self) -> str | None:
+        """What agents should know when the index is behind the database (None: it is current)."""
+        if self.problem:
+            return f"搜索索引暂时没有跟上最新修改（{self.problem}），结果可能不是最新的。"
+        return None
+
     def status(self) -> dict:
         """Readiness facts: index present, outbox entries behind, lag in seconds, the problem if any."""
         gen = current_generation(self.index_dir)
@@ -413,8 +421,8 @@ class SearchService:
             latest = outbox.latest_id(sess)
             since = outbox.first_pending_at(sess, known or 0) if known is None or known < latest else None
         lag = 0.0 if since is None else max(0.0, (utcnow() - since).total_seconds())
-        if known is None and latest == 0 and not self._synced:
-            lag = None  # never caught up and nothing to measure against
+        if known is None and not latest:
+            lag = None  # never caught up: nothing to measure against, so not ready
         return {"index_present": gen is not None and gen.is_dir(), "position": known,
                 "latest": latest, "behind": max(0, latest - (known or 0)),
                 "lag_seconds": lag, "problem": self.problem}
