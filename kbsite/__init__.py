@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from kbsite.admin import views as admin_views
     from kbsite.content import transfer
     from kbsite.content import views as content_views
+    from kbsite.health import views as health_views
     from kbsite.insights import views as insights_views
     from kbsite.review import views as review_views
     from kbsite.training import verification
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(review_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(health_views.bp)
 
 
 def register_hooks(app: Flask) -> None:
@@ -93,6 +95,6 @@ def register_hooks(app: Flask) -> None:
 
 def register_search(app: Flask) -> None:
     """Attach the search index, kept in step with the database (see search/sync.py)."""
-    from kbsite.search import sync
+    from kbsite import search
 
-    sync.init_app(app)
+    search.init_app(app)

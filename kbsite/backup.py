@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from kbsite import backupcheck, clock, migrations
+from kbsite import backupcheck, clock, migrations, search
 from kbsite.db import Base
 from kbsite.errors import Invalid
 from kbsite.models import load_all
@@ -67,9 +67,13 @@ class BackupReport:
 
 
 def tables() -> list[Table]:
-    """Every kbsite table, parents before children."""
+    """Every kbsite table but the search outbox, parents before children.
+
+    The outbox only tells running indexes what changed; a restore writes its own
+    "everything changed" entry, so every node rebuilds from the restored rows.
+    """
     load_all()
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name != "search_outbox"]
 
 
 def schema_revision(conn: Connection) -> str:
@@ -182,6 +186,7 @@ def _load(engine: Engine, archive: zipfile.ZipFile, manifest: dict, known: list[
             conn.execute(table.update().filter_by(**pk).values(row))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, known)
+        search.record_all_changed(conn)  # every node's index rebuilds from the restored rows
     return BackupReport(manifest["schema_revision"], rows)
 
 

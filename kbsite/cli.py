@@ -31,6 +31,15 @@ def _fail(exc: Exception) -> None:
     sys.exit(1)
 
 
+def check_search_index_folder() -> None:
+    """Stop with a plain message (no traceback) when the index folder is read-only or full."""
+    from kbsite.search import check_index_folder
+
+    problem = check_index_folder(Path(current_app.config["SEARCH_INDEX_DIR"]))
+    if problem:
+        _fail(problem)
+
+
 def has_schema() -> bool:
     """True if the database already has kbsite's tables."""
     from kbsite.db import database
@@ -114,8 +123,9 @@ def ensure_accounts(demo: bool) -> None:
 def prepare_instance(demo: bool) -> None:
     """Everything a server needs before it answers: schema, starter library, accounts, index."""
     from kbsite.content.service import rerender_outdated
-    from kbsite.search.sync import service
+    from kbsite.search import service
 
+    check_search_index_folder()
     if not has_schema():
         click.echo("新实例：创建数据库并导入入门内容库……")
         init_database()
@@ -216,7 +226,7 @@ def init_app(app: Flask) -> None:
         """Load a backup into an empty database, then rebuild the search index."""
         from kbsite import backup
         from kbsite.db import database
-        from kbsite.search.sync import service
+        from kbsite.search import service
 
         if not has_schema():
             init_database()
@@ -232,7 +242,7 @@ def init_app(app: Flask) -> None:
     @click.option("--full", is_flag=True, help="Rebuild from scratch instead of catching up")
     def reindex_cmd(full):
         """Bring the search index up to date with the database."""
-        from kbsite.search.sync import service
+        from kbsite.search import service
 
         bars: list = []
 

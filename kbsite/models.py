@@ -10,5 +10,6 @@ def load_all() -> None:
     import kbsite.content.models  # noqa: F401
     import kbsite.review.feedback  # noqa: F401
     import kbsite.search.log  # noqa: F401
+    import kbsite.search.outbox  # noqa: F401
     import kbsite.training.models  # noqa: F401
     import kbsite.workspace.models  # noqa: F401

@@ -39,7 +39,9 @@ STATE_LABELS = {"draft": "草稿", "pending": "待审核", "published": "已发�
 def init_app(app: Flask) -> None:
     """Register headers, error handlers, template globals and the CLI."""
     from kbsite import cli
+    from kbsite.jsonbody import BoundedJSONProvider
 
+    app.json = BoundedJSONProvider(app)
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -2,7 +2,8 @@
 
 ``GET /api/search`` answers ``{"query", "total", "results": [{"slug", "title",
 "type", "category", "tags", "snippet", "score", "status"}], "facets",
-"suggestion", "message", "log_id"}``, best first. ``POST
+"suggestion", "message", "notice", "log_id"}``, best first; ``notice`` says when
+the index is behind the database (else null). ``POST
 /api/search/<log_id>/open`` with ``{"slug", "rank"}`` records which result of
 a logged search the user opened.
 """
@@ -16,8 +17,8 @@ from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import can, require
 from kbsite.errors import Invalid, NotFound
-from kbsite.search.log import log_open, log_search
-from kbsite.search.sync import service as search_service
+from kbsite.search import log_open, log_search
+from kbsite.search import service as search_service
 
 MAX_LIMIT = 50
 MAX_OFFSET = 10_000
@@ -66,7 +67,7 @@ def search():
     log_id = log_search(actor, q, res.total, source=source) if logged else None
     return jsonify(
         query=res.query, total=res.total, message=res.message, suggestion=res.suggestion,
-        log_id=log_id, facets=res.facets,
+        log_id=log_id, facets=res.facets, notice=search_service().notice(),
         results=[{"slug": h.slug, "title": h.title, "type": h.type, "category": h.category,
                   "tags": h.tags, "snippet": h.snippet, "score": round(h.score, 4),
                   "status": h.status} for h in res.hits],

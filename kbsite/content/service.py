@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kbsite import audit, clock, files, markdown
+from kbsite import audit, clock, files, markdown, search
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
 from kbsite.content import events
@@ -196,6 +196,7 @@ def create_item(slug: str, type_: str, draft: Draft, author: User, message: str 
             sess.flush()
             rev = _append(sess, item, draft, html, author, message or "新建", "pending" if submit else "draft")
             audit.record(sess, author, "item.create", f"item:{slug}", number=rev.number)
+            search.record_change(sess, [slug])
     except IntegrityError as exc:
         raise Conflict("该标识（slug）已被使用，请换一个") from exc
     _changed([slug])
@@ -222,6 +223,7 @@ def save_revision(slug: str, draft: Draft, base_number: int | None, author: User
             return None
         rev = _append(sess, item, draft, html, author, message, "pending" if submit else "draft")
         audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message)
+        search.record_change(sess, [slug])
     _changed([slug])
     return rev
 
@@ -261,6 +263,7 @@ def approve(slug: str, number: int, reviewer: User, comment: str = "") -> Revisi
         _publish(item, rev, reviewer)
         rev.review_comment = comment[:1000]
         audit.record(sess, reviewer, "item.approve", f"item:{slug}", number=number, comment=comment)
+        search.record_change(sess, [slug])
     _changed([slug])
     events.published([(slug, rev.id)])
     return rev
@@ -347,6 +350,7 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> 
                 went_live.append((it.slug, rev.id))
         audit.record(sess, actor, "library.import", "library",
                      created=len(report.created), updated=len(report.updated))
+        search.record_change(sess, report.created + report.updated)
     _changed(report.created + report.updated)
     events.published(went_live)
     return report

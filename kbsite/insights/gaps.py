@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kbsite import clock
-from kbsite.search.log import SearchLog
+from kbsite.search import SearchLog
 from kbsite.textnorm import fold
 
 # Searches by one user this close together form one session (a rewording, not a new need).

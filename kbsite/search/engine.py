@@ -1,8 +1,11 @@
 """SearchEngine: the typed, Flask-free facade over the Whoosh index.
 
-One engine per process (thread-safe): it owns one searcher that it refreshes,
-serialises its own reads with a lock, writes through the cross-process write
-lock with ``writer(timeout=…)`` and always cancels a failed writer.
+One engine per process, shared by every thread. Searches run in parallel: each
+takes the current *view* (one opened generation of immutable segments plus the
+caches built over it) without waiting for other readers; a refresh opens the
+new searcher on the side and swaps the view in atomically, and the old one is
+closed when its last reader leaves. Writes go through the cross-process write
+lock with ``writer(timeout=…)`` and always cancel a failed writer.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import contextlib
 import gc
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +44,10 @@ from kbsite.search.query import (
     plan_query,
     term_forms,
 )
-from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
+from kbsite.search.scoring import Evaluator, FacetCache, Matches
 from kbsite.search.slips import SegmentVocabulary, SlipCorrector
 from kbsite.search.snippets import build_snippet
+from kbsite.search.whoosh_seam import SegmentBytes
 
 MESSAGE_EMPTY = "请输入要搜索的内容。"
 MESSAGE_JUNK = "没有可搜索的关键词，请换个说法，例如“退款多久到账”。"
@@ -52,6 +56,30 @@ MAX_OFFSET = 10_000
 # Bytes of closed searchers' segment files allowed to stay mapped before a full collection.
 CLOSED_BYTES_BEFORE_GC = 256 * 2**20
 _TEXT_FIELDS = ("title", "tags", "summary", "body")
+_ACQUIRE_TRIES = 5
+
+
+class _View:
+    """One opened generation and the caches over it, shared by concurrent searches."""
+
+    __slots__ = ("gen", "searcher", "evaluator", "corrector", "users", "retired")
+
+    def __init__(self, gen: Path, searcher: Searcher) -> None:
+        self.gen = gen
+        self.searcher = searcher
+        self.evaluator: Evaluator | None = None
+        self.corrector: SlipCorrector | None = None
+        self.users = 0  # searches using it now (guarded by the engine's swap lock)
+        self.retired = False  # swapped out: closed when the last user leaves
+
+    def up_to_date(self, gen: Path) -> bool:
+        """Still the current generation and its latest commit."""
+        if self.gen != gen:
+            return False
+        try:
+            return self.searcher.up_to_date()
+        except Exception:  # a closed or damaged searcher is simply not current
+            return False
 
 
 class SearchEngine:
@@ -71,12 +99,12 @@ class SearchEngine:
         self._cutter = term_cutter(self.words)
         idf_table()
         self._schema = store.make_schema(self.words)
-        self._lock = threading.RLock()
-        self._searcher: Searcher | None = None
-        self._searcher_gen: Path | None = None
-        self._corrector: tuple[Searcher, SlipCorrector] | None = None
+        self._swap = threading.Lock()  # guards _view and view.users; held for a few instructions
+        self._refresh = threading.RLock()  # one thread (re)opens or replaces the index at a time
+        self._build = threading.Lock()  # per-view caches built once, not once per thread
+        self._view: _View | None = None
+        self._segments = SegmentBytes()  # index files read into memory, shared across views
         self._vocabularies: dict[str, SegmentVocabulary] = {}  # by segment id, across searchers
-        self._evaluator: Evaluator | None = None
         self._facet_cache = FacetCache()
         self._closed_bytes = 0  # segment bytes of searchers closed since the last gc.collect()
         self.set_synonyms(synonyms)
@@ -85,8 +113,8 @@ class SearchEngine:
 
     def ensure_index(self) -> bool:
         """Open the index; recreate it empty (return False) if missing, broken or outdated."""
-        with self._lock:
-            self._close_searcher()
+        with self._refresh:
+            self._drop_view()
             if self._usable(store.current_generation(self.index_dir)):
                 return True
             with store.write_lock(self.index_dir):
@@ -102,7 +130,7 @@ class SearchEngine:
         if store.read_meta(gen).get("analyzer_version") != self.analyzer_version:
             return False
         try:
-            ix = store.open_generation(gen)
+            ix = store.open_for_reading(gen, self._segments)
             if sorted(ix.schema.names()) != sorted(self._schema.names()):
                 return False
             with ix.searcher() as searcher:
@@ -142,8 +170,8 @@ class SearchEngine:
             progress(len(seen))
         with store.write_lock(self.index_dir):
             store.make_current(self.index_dir, gen)
-        with self._lock:
-            self._close_searcher()
+        with self._refresh:
+            self._drop_view()
 
     def upsert(self, docs: Iterable[SearchDoc]) -> None:
         """Add or replace documents by doc_id in one commit."""
@@ -195,63 +223,99 @@ class SearchEngine:
 
     def indexed_versions(self) -> dict[str, int]:
         """doc_id → indexed version, to reconcile the index with the database."""
-        with self._lock:
-            searcher = self._current_searcher()
-            return {f["doc_id"]: int(f["version"]) for f in searcher.all_stored_fields()}
+        with self._reading() as view:
+            return {f["doc_id"]: int(f["version"]) for f in view.searcher.all_stored_fields()}
 
     def set_synonyms(self, groups: Iterable[Sequence[str]]) -> None:
         """Replace the synonym groups; they apply at query time, no reindex needed."""
         table = SynonymTable(groups)
         scanner = PhraseScanner([*self.words, *table.member_group])
-        with self._lock:
-            self._synonyms, self._scanner = table, scanner
+        self._phrasing = (table, scanner)  # one reference: a search sees both or neither
+        self._synonyms, self._scanner = table, scanner
 
     # ----- reading ---------------------------------------------------------
 
-    def _current_searcher(self) -> Searcher:
-        gen = store.current_generation(self.index_dir)
-        if gen is None:
-            raise store.SearchIndexError("no index: call ensure_index() first")
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[_View]:
+        """The current view, held for the duration of one read (never waits for other readers)."""
+        view = self._acquire()
         try:
-            return self._open_or_refresh(gen)
-        except Exception:
-            self._close_searcher()
+            yield view
+        finally:
+            self._release(view)
+
+    def _acquire(self) -> _View:
+        for _ in range(_ACQUIRE_TRIES):
+            gen = store.current_generation(self.index_dir)
+            if gen is None:
+                raise store.SearchIndexError("no index: call ensure_index() first")
+            view = self._view
+            if view is None or not view.up_to_date(gen):
+                view = self._reopen(gen)
+            with self._swap:
+                if not view.retired:
+                    view.users += 1
+                    return view
+        raise store.SearchIndexError("index replaced too often to read")
+
+    def _release(self, view: _View) -> None:
+        with self._swap:
+            view.users -= 1
+            done = view.retired and view.users == 0
+        if done:
+            self._close_view(view)
+
+    def _reopen(self, gen: Path) -> _View:
+        """Open the current generation beside the old view and swap it in atomically."""
+        with self._refresh:
+            view = self._view
+            if view is not None and view.up_to_date(gen):
+                return view  # another thread refreshed it while this one waited
+            # Not Searcher.refresh(): whoosh 2.7.x reuses segment readers by segment id and
+            # so keeps their stale deletion lists (an updated doc shows twice).
             try:
-                return self._open_or_refresh(gen)
-            except Exception as exc:
-                raise store.SearchIndexError(f"index unreadable: {exc}") from exc
+                searcher = store.open_for_reading(gen, self._segments).searcher()
+            except Exception:
+                try:
+                    searcher = store.open_for_reading(gen, self._segments).searcher()
+                except Exception as exc:
+                    raise store.SearchIndexError(f"index unreadable: {exc}") from exc
+            self._segments.keep_only_used()
+            self._replace_view(_View(gen, searcher))
+            return self._view
 
-    def _open_or_refresh(self, gen: Path) -> Searcher:
-        # Not Searcher.refresh(): whoosh 2.7.x reuses segment readers by segment id and
-        # so keeps their stale deletion lists (an updated doc shows twice).
-        searcher = self._searcher
-        if searcher is None or gen != self._searcher_gen or not searcher.up_to_date():
-            if searcher is not None and self._searcher_gen is not None:
-                self._closed_bytes += _files_bytes(self._searcher_gen)
-            self._close_searcher()
-            if self._closed_bytes >= CLOSED_BYTES_BEFORE_GC:
-                # Whoosh's readers form reference cycles that keep a closed searcher's segment
-                # files mapped (close() cannot unmap while they export buffers) until a full
-                # collection, which numpy scoring allocates too few objects to trigger soon.
-                gc.collect()  # ~0.1 s: at most once per this many bytes of closed segments
-                self._closed_bytes = 0
-            self._searcher = store.open_generation(gen).searcher()
-            self._searcher_gen = gen
-        return self._searcher
+    def _replace_view(self, new: _View | None) -> None:
+        with self._swap:
+            old, self._view = self._view, new
+            done = old is not None and old.users == 0
+            if old is not None:
+                old.retired = True
+        if done:
+            self._close_view(old)
 
-    def _close_searcher(self) -> None:
-        if self._searcher is not None:
-            with contextlib.suppress(Exception):
-                self._searcher.close()
-        self._searcher = None
-        self._searcher_gen = None
-        self._corrector = None
-        self._evaluator = None
+    def _drop_view(self) -> None:
+        self._replace_view(None)
+
+    def _close_view(self, view: _View) -> None:
+        with contextlib.suppress(Exception):
+            view.searcher.close()
+        self._closed_bytes += _files_bytes(view.gen)
+        if self._closed_bytes >= CLOSED_BYTES_BEFORE_GC:
+            # Whoosh's readers form reference cycles that keep a closed searcher's segment
+            # data alive until a full collection, which numpy scoring allocates too few
+            # objects to trigger soon.
+            gc.collect()  # ~0.1 s: at most once per this many bytes of closed segments
+            self._closed_bytes = 0
+
+    def _current_searcher(self) -> Searcher:
+        """The current searcher, opened if needed (for tests and tools; searches hold a view)."""
+        with self._reading() as view:
+            return view.searcher
 
     def close(self) -> None:
-        """Release the open searcher (files, mmaps)."""
-        with self._lock:
-            self._close_searcher()
+        """Release the open searcher (closed once no search uses it)."""
+        with self._refresh:
+            self._drop_view()
 
     def search(
         self,
@@ -268,20 +332,20 @@ class SearchEngine:
         text = q if isinstance(q, str) else ""
         limit = max(1, min(int(limit), MAX_LIMIT))
         offset = max(0, min(int(offset), MAX_OFFSET))
-        with self._lock:
-            plan = plan_query(text, self._tk, self._scanner, self._synonyms)
-            searcher = self._current_searcher() if plan.concepts else None
-            suggestion = self._correct_slips(searcher, plan) if searcher else None
+        synonyms, scanner = self._phrasing
+        plan = plan_query(text, self._tk, scanner, synonyms)
+        if not plan.concepts:
+            return _no_results(text)
+        with self._reading() as view:
+            suggestion = self._correct_slips(view, plan, synonyms)
             clauses = [c for c in (concept_query(self._tk, x) for x in plan.concepts) if c]
-            if searcher is None or not clauses:
-                message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
-                return SearchResults(
-                    query=text, total=0, hits=[], facets=_empty_facets(), message=message
-                )
+            if not clauses:
+                return _no_results(text)
+            searcher, evaluator = view.searcher, self._evaluator(view)
             filters = (types, category, tag, include_drafts)
-            matches = self._matches(searcher, combine(clauses, require_all=plan.short), filters)
+            matches = self._matches(evaluator, combine(clauses, require_all=plan.short), filters)
             if not matches and plan.short and len(clauses) > 1:
-                matches = self._matches(searcher, combine(clauses, require_all=False), filters)
+                matches = self._matches(evaluator, combine(clauses, require_all=False), filters)
             if include_drafts:
                 ranked = _dedupe(searcher, matches.best())
                 total, page, docs = len(ranked), ranked[offset : offset + limit], [d for _, d in ranked]
@@ -293,41 +357,40 @@ class SearchEngine:
                 query=text,
                 total=total,
                 hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
-                facets=self._facets(searcher, docs),
+                facets=self._facets(evaluator, docs),
                 suggestion=suggestion,
             )
 
-    def _evaluator_for(self, searcher: Searcher) -> Evaluator:
-        if self._evaluator is None or self._evaluator.searcher is not searcher:
-            self._evaluator = Evaluator(searcher)
-        return self._evaluator
+    def _evaluator(self, view: _View) -> Evaluator:
+        if view.evaluator is None:
+            with self._build:
+                if view.evaluator is None:
+                    view.evaluator = Evaluator(view.searcher)
+        return view.evaluator
 
-    def _matches(self, searcher: Searcher, query: wq.Query, filters: tuple) -> Matches:
-        """Every allowed matching docnum with its score (Whoosh only as a fallback)."""
-        try:
-            evaluator = self._evaluator_for(searcher)
-            matches = evaluator.matches(query)
-        except Unsupported:
-            ranked = _ranked(searcher, query, _filter_query(*filters))
-            return Matches.from_pairs((d, score) for score, d in ranked)
+    @staticmethod
+    def _matches(evaluator: Evaluator, query: wq.Query, filters: tuple) -> Matches:
+        """Every allowed matching docnum with its score."""
+        matches = evaluator.matches(query)
         allowed = _allowed(evaluator, *filters)
         return matches if allowed is None else matches.allowed(allowed)
 
-    def _facets(self, searcher: Searcher, docs) -> dict[str, dict[str, int]]:
-        evaluator = self._evaluator_for(searcher)
+    def _facets(self, evaluator: Evaluator, docs) -> dict[str, dict[str, int]]:
         if evaluator.facets is None:
-            evaluator.facets = self._facet_cache.columns(evaluator.leaves)
+            with self._build:  # the facet cache is shared across views
+                if evaluator.facets is None:
+                    evaluator.facets = self._facet_cache.columns(evaluator.leaves)
         return evaluator.facets.count(docs)
 
-    def _correct_slips(self, searcher: Searcher, plan: QueryPlan) -> str | None:
+    def _correct_slips(self, view: _View, plan: QueryPlan, synonyms: SynonymTable) -> str | None:
         corrected = False
         for concept in plan.concepts:
-            if not is_cjk(concept.text) or _known(self._evaluator_for(searcher), self._tk, concept):
+            if not is_cjk(concept.text) or _known(self._evaluator(view), self._tk, concept):
                 continue
-            fix = self._slip_corrector(searcher).correct(concept.text)
+            fix = self._slip_corrector(view).correct(concept.text)
             if fix:
                 concept.corrected_from, concept.text = concept.text, fix
-                concept.variants = self._synonyms.variants(fix)
+                concept.variants = synonyms.variants(fix)
                 corrected = True
             elif len(concept.text) == 2:
                 concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
@@ -339,25 +402,28 @@ class SearchEngine:
                 suggestion = suggestion.replace(concept.corrected_from, concept.text)
         return suggestion
 
-    def _slip_corrector(self, searcher: Searcher) -> SlipCorrector:
-        if self._corrector is None or self._corrector[0] is not searcher:
-            self._corrector = (searcher, SlipCorrector(searcher.reader(), self._vocabularies))
-        return self._corrector[1]
+    def _slip_corrector(self, view: _View) -> SlipCorrector:
+        if view.corrector is None:
+            with self._build:  # the vocabularies are shared across views
+                if view.corrector is None:
+                    view.corrector = SlipCorrector(view.searcher.reader(), self._vocabularies)
+        return view.corrector
 
     def suggest(self, prefix: str, *, include_drafts: bool = False, limit: int = 8) -> list[dict]:
         """Title suggestions while typing: earlier words must match, the last one is a prefix."""
         text = prefix if isinstance(prefix, str) else ""
         limit = max(1, min(int(limit), 20))
-        with self._lock:
-            plan = plan_query(text[:100], self._tk, self._scanner, self._synonyms)
-            words = [c.text for c in plan.concepts if term_forms(self._tk, c.text)]
-            if not words:
-                return []
-            clauses = [_title_clause(self._tk, w) for w in words[:-1]]
-            clauses.append(_title_prefix_clause(words[-1]))
-            query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
-            searcher = self._current_searcher()
-            matches = self._matches(searcher, query, (None, None, None, include_drafts))
+        synonyms, scanner = self._phrasing
+        plan = plan_query(text[:100], self._tk, scanner, synonyms)
+        words = [c.text for c in plan.concepts if term_forms(self._tk, c.text)]
+        if not words:
+            return []
+        clauses = [_title_clause(self._tk, w) for w in words[:-1]]
+        clauses.append(_title_prefix_clause(words[-1]))
+        query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        with self._reading() as view:
+            searcher = view.searcher
+            matches = self._matches(self._evaluator(view), query, (None, None, None, include_drafts))
             ranked = matches.best(None if include_drafts else limit)
             if include_drafts:
                 ranked = _dedupe(searcher, ranked)
@@ -397,25 +463,6 @@ def _known(evaluator: Evaluator, tk, concept: Concept) -> bool:
     return False
 
 
-def _filter_query(
-    types: Iterable[str] | None, category: str | None, tag: str | None, include_drafts: bool
-) -> wq.Query:
-    parts: list[wq.Query] = []
-    if not include_drafts:
-        parts.append(wq.Term("status", "published"))
-    type_list = [t for t in (types or []) if isinstance(t, str) and t]
-    if type_list:
-        parts.append(wq.Or([wq.Term("type", t) for t in type_list]))
-    if isinstance(category, str) and fold_key(category).strip("/"):
-        key = fold_key(category).strip("/")
-        parts.append(wq.Or([wq.Term("category_key", key), wq.Prefix("category_key", key + "/")]))
-    if isinstance(tag, str) and fold_key(tag):
-        parts.append(wq.Term("tag_key", fold_key(tag)))
-    if not parts:
-        return wq.Every()
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
 def _allowed(
     evaluator: Evaluator,
     types: Iterable[str] | None,
@@ -452,13 +499,6 @@ def _lexicon(reader, fieldname: str) -> list[str]:
     return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
 
 
-def _ranked(searcher: Searcher, query: wq.Query, allowed: wq.Query) -> list[tuple[float, int]]:
-    """Every matching (score, docnum), best first: one scoring pass gives page, total and facets."""
-    reader = searcher.reader()
-    results = searcher.search(query, filter=allowed, limit=None)
-    return [(score, d) for score, d in results.top_n if not reader.is_deleted(d)]
-
-
 def _dedupe(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """One doc per slug, the draft when both versions match, at the better rank."""
     reader = searcher.reader()
@@ -475,6 +515,11 @@ def _dedupe(searcher: Searcher, ranked: list[tuple[float, int]]) -> list[tuple[f
 
 def _empty_facets() -> dict[str, dict[str, int]]:
     return {"type": {}, "category": {}, "tag": {}}
+
+
+def _no_results(text: str) -> SearchResults:
+    message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
+    return SearchResults(query=text, total=0, hits=[], facets=_empty_facets(), message=message)
 
 
 def _mark_terms(concepts: list[Concept]) -> list[str]:

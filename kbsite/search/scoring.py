@@ -21,14 +21,16 @@ Term / And / Or / Prefix, so this module evaluates them itself:
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from kbsite.search.whoosh_seam import column_bytes, length_bytes, read_postings
 
 K1, B = 1.2, 0.75
 # Cap on the cached posting arrays of one searcher, in bytes (docnums + scores
@@ -104,10 +106,10 @@ class SegmentFacets:
 
     def __init__(self, leaf) -> None:
         count = leaf.doc_count_all()
-        self.type_names, self.type = _coded(_column_bytes(leaf, "type", count))
-        self.category_names, self.category = _coded(_column_bytes(leaf, "category_path", count))
+        self.type_names, self.type = _coded(column_bytes(leaf, "type", count))
+        self.category_names, self.category = _coded(column_bytes(leaf, "category_path", count))
         self.tag_names, self.tag_starts, self.tags = _coded_lists(
-            _column_bytes(leaf, "tags_col", count)
+            column_bytes(leaf, "tags_col", count)
         )
 
 
@@ -132,20 +134,6 @@ def _coded_lists(raws: list[bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
         flat.extend(found)
         starts[i + 1] = len(flat)
     return list(codes), starts, np.array(flat, dtype=np.int32)
-
-
-def _column_bytes(leaf, fieldname: str, count: int) -> list[bytes]:
-    """Raw column values of every segment doc, read in one slice when the layout allows."""
-    if not count or not leaf.has_column(fieldname):
-        return [b""] * count
-    column = leaf.column_reader(fieldname, translate=False)
-    lengths, offsets = getattr(column, "_lengths", None), getattr(column, "_offsets", None)
-    if lengths is None or offsets is None or len(lengths) != count:
-        return [bytes(column[i]) for i in range(count)]
-    base = column._basepos  # noqa: SLF001 - whoosh-reloaded 2.7.5 VarBytesColumn, pinned
-    end = max((o + n for o, n in zip(offsets, lengths, strict=True)), default=0)
-    data = bytes(column._dbfile.get(base, end)) if end else b""  # noqa: SLF001
-    return [data[o : o + n] for o, n in zip(offsets, lengths, strict=True)]
 
 
 class FacetCache:
@@ -251,7 +239,12 @@ def _counts(names: list[str], ranks: np.ndarray, codes: np.ndarray) -> dict[str,
 
 
 class Evaluator:
-    """Scores queries over one searcher; lives exactly as long as that searcher."""
+    """Scores queries over one searcher; lives exactly as long as that searcher.
+
+    Shared by concurrent searches: segments are immutable, so its caches only
+    ever gain entries that any thread would compute the same way; the LRU of
+    posting arrays is the one structure guarded (by a lock around dict operations).
+    """
 
     def __init__(self, searcher) -> None:
         self.searcher = searcher
@@ -259,6 +252,7 @@ class Evaluator:
         self.leaves = list(self.reader.leaf_readers())
         self.doc_count = searcher.doc_count_all()
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._terms_lock = threading.Lock()
         self._cached_bytes = 0
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._deleted: dict[int, np.ndarray | None] = {}
@@ -386,16 +380,19 @@ class Evaluator:
 
     def _term(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (fieldname, text)
-        cached = self._terms.get(key)
-        if cached is not None:
-            self._terms.move_to_end(key)
-            return cached
+        with self._terms_lock:  # held for dict operations only, never while reading postings
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
         found = self._read(fieldname, text, scored=True)
-        self._terms[key] = found
-        self._cached_bytes += _cost(found)
-        while self._cached_bytes > MAX_CACHED_BYTES and len(self._terms) > 1:
-            _key, dropped = self._terms.popitem(last=False)
-            self._cached_bytes -= _cost(dropped)
+        with self._terms_lock:
+            if key not in self._terms:
+                self._terms[key] = found
+                self._cached_bytes += _cost(found)
+            while self._cached_bytes > MAX_CACHED_BYTES and len(self._terms) > 1:
+                _key, dropped = self._terms.popitem(last=False)
+                self._cached_bytes -= _cost(dropped)
         return found
 
     def _read(self, fieldname: str, text: str, *, scored: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -413,7 +410,7 @@ class Evaluator:
         doc_parts, score_parts = [], []
         for index, (leaf, offset) in enumerate(self.leaves):
             try:  # one term lookup per segment (not a `in` test and then another)
-                ids, weights = _read_postings(leaf, fieldname, text)
+                ids, weights = read_postings(leaf, fieldname, text)
             except TermNotFound:
                 continue
             deleted = self._deleted_mask(index, leaf)
@@ -448,7 +445,7 @@ class Evaluator:
         key = (index, fieldname)
         lengths = self._lengths.get(key)
         if lengths is None:
-            lengths = np.frombuffer(_length_bytes(leaf, fieldname), dtype=np.uint8)
+            lengths = np.frombuffer(length_bytes(leaf, fieldname), dtype=np.uint8)
             self._lengths[key] = lengths
         return lengths
 
@@ -498,49 +495,6 @@ def _cost(entry: tuple[np.ndarray, np.ndarray]) -> int:
     return entry[0].nbytes + entry[1].nbytes + TERM_BYTES
 
 
-def _read_postings(leaf, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """All segment-local ids (int64) and weights (float64) of a term, a block at a time."""
-    m = leaf.postings(fieldname, text)
-    m = getattr(m, "child", m)  # unwrap the deleted-docs filter: the caller filters
-    if isinstance(m, W3LeafMatcher) and not m._byteids:  # noqa: SLF001
-        deltas: list[int] = []
-        weights: list[float] = []
-        starts: list[int] = []
-        while m.is_active():
-            if m._data is None:  # noqa: SLF001 - whoosh-reloaded 2.7.5 block API, pinned
-                m._read_data()  # noqa: SLF001
-            ids, block_weights = m._data[0], m._data[1]  # noqa: SLF001
-            count = m._blocklength  # noqa: SLF001
-            starts.append(len(deltas))
-            deltas.extend(ids)
-            if block_weights is None:
-                weights.extend([1.0] * count)
-            elif isinstance(block_weights, float):
-                weights.extend([block_weights] * count)
-            else:
-                weights.extend(block_weights)
-            m._next_block()  # noqa: SLF001
-        return _delta_decoded(deltas, starts), np.array(weights, dtype=np.float64)
-    ids_out: list[int] = []
-    weights_out: list[float] = []
-    while m.is_active():
-        ids_out.append(m.id())
-        weights_out.append(m.weight())
-        m.next()
-    return np.array(ids_out, dtype=np.int64), np.array(weights_out, dtype=np.float64)
-
-
-def _delta_decoded(deltas: list[int], starts: list[int]) -> np.ndarray:
-    """Ids from blocks of deltas, each block starting again from 0 (whoosh's ``delta_encode``)."""
-    sums = np.cumsum(np.array(deltas, dtype=np.int64))
-    if len(starts) > 1:
-        # Each block's first delta is absolute: take away the total of the earlier blocks.
-        at = np.array(starts, dtype=np.int64)
-        before = np.concatenate(([0], sums[at[1:] - 1]))
-        sums -= np.repeat(before, np.diff(np.append(at, len(sums))))
-    return sums
-
-
 def _field_lengths(lengths: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Decoded field length of each doc in ``ids`` (1 past the end of the length column)."""
     if len(ids) and int(ids[-1]) < len(lengths):  # ids are sorted: the usual case
@@ -549,17 +503,3 @@ def _field_lengths(lengths: np.ndarray, ids: np.ndarray) -> np.ndarray:
     out = np.ones(len(ids), dtype=np.float64)
     out[inside] = _LENGTH_OF_BYTE[lengths[ids[inside]]]
     return out
-
-
-def _length_bytes(leaf, fieldname: str) -> bytes:
-    """One length byte per segment doc for ``fieldname`` (0 = empty field)."""
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-    perdoc = getattr(leaf, "_perdoc", None)
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc else None  # noqa: SLF001
-    count = leaf.doc_count_all()
-    if column is None:
-        return bytes(count)
-    stored = column._count  # noqa: SLF001
-    raw = column._dbfile.get(column._basepos, stored)  # noqa: SLF001
-    return bytes(raw) + bytes(max(0, count - stored))

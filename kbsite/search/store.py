@@ -18,25 +18,21 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import Analyzer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
 
 from kbsite.search.analysis import ChineseTokenizer, SplitTokenizer
+from kbsite.search.whoosh_seam import BulkWriter, SegmentBytes, open_index
+
+__all__ = ["BulkWriter", "SearchIndexError", "open_for_reading", "open_generation"]
 
 WRITE_TIMEOUT = 10.0
-_LENGTH_OF_BYTE = [byte_to_length(i) for i in range(256)]
-_POSTING_BYTES = 170  # PostingPool's own estimate of one buffered posting
 _CURRENT = "current"
 _META = "meta.json"
 
@@ -155,7 +151,7 @@ def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
 
 
 def open_generation(gen_dir: Path):
-    """Open the Whoosh index of a generation, retrying once for the TOC clean-up race."""
+    """Open the Whoosh index of a generation for writing, retrying once for the TOC clean-up race."""
     try:
         return whoosh_index.open_dir(str(gen_dir))
     except FileNotFoundError:
@@ -163,102 +159,10 @@ def open_generation(gen_dir: Path):
         return whoosh_index.open_dir(str(gen_dir))
 
 
-# ----- bulk writing (rebuilds) ------------------------------------------------
-#
-# Whoosh's SegmentWriter spends most of a rebuild in per-posting Python: a size
-# estimate per buffered posting, then at commit one call chain per posting that
-# looks the document's field length up through a column reader. BulkWriter
-# keeps Whoosh's file format and classes (whoosh-reloaded 2.7.5, pinned) and
-# replaces those two loops with per-term batches.
-
-
-class _BulkPool(PostingPool):
-    """PostingPool that counts postings instead of estimating each one's bytes."""
-
-    def __init__(self, tempstore, segment, fieldnames: Iterable[str], limitmb: int) -> None:
-        super().__init__(tempstore, segment, limitmb=limitmb)
-        self.fieldnames = set(fieldnames)
-        self.max_items = max(1000, self.limit // _POSTING_BYTES)
-
-    def add(self, item) -> None:
-        """Buffer one (field, term bytes, docnum, weight, value) posting."""
-        current = self.current
-        current.append(item)
-        if len(current) >= self.max_items:
-            self.save()
-
-
-class BulkWriter(SegmentWriter):
-    """A SegmentWriter for full rebuilds: same segment format, batched posting writes."""
-
-    def __init__(self, ix, limitmb: int = 256, **kwargs) -> None:
-        super().__init__(ix, limitmb=limitmb, **kwargs)
-        old = self.pool
-        self.pool = _BulkPool(old.tempstore, old.segment, self.schema.names(), limitmb)
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        pdr = self.per_document_reader()
-        try:
-            lengths = _FieldLengths(pdr)
-            write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
-            self.fieldwriter.close()
-        finally:
-            pdr.close()
-
-
-class _FieldLengths:
-    """Length of every doc's field, one byte per doc read once per field (not per posting)."""
-
-    def __init__(self, pdr) -> None:
-        self._pdr = pdr
-        self._bytes: dict[str, bytes] = {}
-
-    def of(self, fieldname: str) -> bytes:
-        """Length bytes of ``fieldname`` for docnums 0..n-1 (0 = no length)."""
-        found = self._bytes.get(fieldname)
-        if found is None:
-            reader = self._pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # noqa: SLF001
-            count = self._pdr.doc_count_all()
-            if reader is None:
-                found = bytes(count)
-            else:
-                stored = reader._count  # noqa: SLF001
-                raw = bytes(reader._dbfile.get(reader._basepos, stored)) if stored else b""  # noqa: SLF001
-                found = raw + bytes(max(0, count - stored))
-            self._bytes[fieldname] = found
-        return found
-
-
-def write_postings(fieldwriter, schema, lengths: _FieldLengths, items) -> None:
-    """Same result as ``FieldWriter.add_postings`` over sorted postings, a term at a time."""
-    table = _LENGTH_OF_BYTE
-    for fieldname, by_field in groupby(items, key=itemgetter(0)):
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        field_lengths = lengths.of(fieldname)
-        for btext, postings in groupby(by_field, key=itemgetter(1)):
-            fieldwriter.start_term(btext)
-            _add_term_postings(fieldwriter._postwriter, list(postings), field_lengths, table)  # noqa: SLF001
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()
-
-
-def _add_term_postings(postwriter, postings: list, field_lengths: bytes, table: list[int]) -> None:
-    """Fill the posting writer's blocks exactly as repeated ``add_posting`` calls would."""
-    limit = postwriter._blocklimit  # noqa: SLF001
-    for start in range(0, len(postings), limit):
-        if start:
-            postwriter._write_block()  # noqa: SLF001 - the block is full
-        chunk = postings[start : start + limit]
-        ids = [p[2] for p in chunk]
-        weights = [p[3] for p in chunk]
-        postwriter._ids.extend(ids)  # noqa: SLF001
-        postwriter._weights.extend(weights)  # noqa: SLF001
-        postwriter._values.extend(v for p in chunk if (v := p[4]))  # noqa: SLF001
-        postwriter._maxweight = max(postwriter._maxweight, max(weights))  # noqa: SLF001
-        found = [n for d in ids if (n := table[field_lengths[d]] if d < len(field_lengths) else 0)]
-        if found:
-            low = min(found)
-            old = postwriter._minlength  # noqa: SLF001
-            postwriter._minlength = low if old is None else min(old, low)  # noqa: SLF001
-            postwriter._maxlength = max(postwriter._maxlength, max(found))  # noqa: SLF001
+def open_for_reading(gen_dir: Path, cache: SegmentBytes | None = None):
+    """Open a generation for searching, its files read into memory (never memory-mapped)."""
+    try:
+        return open_index(gen_dir, cache)
+    except FileNotFoundError:
+        time.sleep(0.05)
+        return open_index(gen_dir, cache)

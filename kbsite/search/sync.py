@@ -21,18 +21,31 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from kbsite import files, markdown
+from kbsite import files
 from kbsite.content.models import Item, Revision
-from kbsite.db import Database
-from kbsite.search import SearchDoc, SearchEngine, SearchIndexError, SearchResults
+from kbsite.db import Database, utcnow
+from kbsite.search import outbox
+from kbsite.search.engine import SearchEngine
+from kbsite.search.expected import (
+    chunks,
+    config_ids,
+    config_revisions,
+    expected_versions,
+    load_docs,
+    new_engine,
+)
+from kbsite.search.follower import FOLLOW_INTERVAL, Follower, Mark, Position
+from kbsite.search.health import describe_problem
+from kbsite.search.model import SearchResults
+from kbsite.search.store import SearchIndexError, current_generation
 
 log = logging.getLogger(__name__)
 
@@ -40,126 +53,15 @@ CONFIG_REFRESH_SECONDS = 5.0
 SYNC_LOCK_TIMEOUT = 60.0
 RECOVERY_PAUSE_SECONDS = 30.0
 MESSAGE_UNAVAILABLE = "搜索暂时不可用，请稍后再试。"
+MAX_REPLAY = 1000  # outbox entries replayed one by one; more than that: a diff catch-up
+PRUNE_EVERY_SECONDS = 3600.0
 STATUSES = ("published", "draft")
-CONFIG_TYPES = ("dictionary", "synonyms")
-_BATCH = 500
 
 Progress = Callable[[int, int], None]
 
 
 class SyncLockTimeout(SearchIndexError):
     """Another process held the index sync lock for too long."""
-
-
-# ---- what the index should hold ---------------------------------------------
-
-def doc_for(item: Item, rev: Revision, status: str) -> SearchDoc:
-    """The indexable form of one revision."""
-    body = rev.body if item.type == "template" else markdown.to_plain_text(rev.body)
-    return SearchDoc(
-        doc_id=f"{item.slug}@{status}",
-        slug=item.slug,
-        type=item.type,
-        status=status,
-        title=rev.title,
-        category=rev.category,
-        tags=list(rev.tags),
-        summary=str(rev.meta.get("summary", "")),
-        body=body,
-        version=rev.id,
-    )
-
-
-def _chunks(values: list, size: int = _BATCH) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _policies_in_force(sess: Session, today: date, slugs: list[str] | None) -> dict[int, int]:
-    """item id -> revision in force today, for every policy (bulk form of content.service.in_force)."""
-    query = (
-        select(Revision.item_id, Revision.id, Revision.effective_from, Revision.number)
-        .join(Item, Item.id == Revision.item_id)
-        .where(
-            Item.type == "policy",
-            Revision.published_at.is_not(None),
-            Revision.effective_from <= today.isoformat(),
-        )
-    )
-    if slugs is not None:
-        query = query.where(Item.slug.in_(slugs))
-    best: dict[int, tuple[tuple[str, int], int]] = {}
-    for item_id, rev_id, effective, number in sess.execute(query):
-        key = (effective, number)
-        if item_id not in best or key > best[item_id][0]:
-            best[item_id] = (key, rev_id)
-    return {item_id: rev_id for item_id, (_key, rev_id) in best.items()}
-
-
-def expected_versions(
-    sess: Session, today: date, slugs: list[str] | None = None
-) -> dict[str, int]:
-    """doc_id -> revision id the index must hold: what agents see, plus any newer draft."""
-    query = select(
-        Item.id, Item.slug, Item.type, Item.published_revision_id, Item.latest_revision_id
-    ).where(Item.type.in_(files.KINDS))
-    if slugs is not None:
-        query = query.where(Item.slug.in_(slugs))
-    rows = sess.execute(query).all()
-    in_force = _policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
-    out: dict[str, int] = {}
-    for row in rows:
-        pub = row.published_revision_id
-        if row.type == "policy" and pub is not None:
-            pub = in_force.get(row.id, pub)  # as agent_revision: in force today, else published
-        if pub is not None:
-            out[f"{row.slug}@published"] = pub
-        if row.latest_revision_id is not None and row.latest_revision_id != pub:
-            out[f"{row.slug}@draft"] = row.latest_revision_id
-    return out
-
-
-def load_docs(sess: Session, wanted: dict[str, int]) -> Iterator[SearchDoc]:
-    """Build the docs for ``doc_id -> revision id``, a batch of revisions at a time."""
-    by_rev: dict[int, list[str]] = {}
-    for doc_id, rev_id in wanted.items():
-        by_rev.setdefault(rev_id, []).append(doc_id)
-    for chunk in _chunks(sorted(by_rev)):
-        revs = sess.scalars(
-            select(Revision).where(Revision.id.in_(chunk)).options(selectinload(Revision.item))
-        )
-        for rev in revs:
-            for doc_id in by_rev[rev.id]:
-                yield doc_for(rev.item, rev, doc_id.rsplit("@", 1)[1])
-        sess.expunge_all()
-
-
-def _config_revisions(sess: Session) -> dict[str, Revision | None]:
-    rows = sess.scalars(
-        select(Item).where(Item.type.in_(CONFIG_TYPES)).options(selectinload(Item.published))
-    )
-    found: dict[str, Revision | None] = dict.fromkeys(CONFIG_TYPES)
-    for item in rows:
-        found[item.type] = item.published
-    return found
-
-
-def _config_ids(sess: Session) -> tuple[int | None, int | None]:
-    query = select(Item.type, Item.published_revision_id).where(Item.type.in_(CONFIG_TYPES))
-    rows = {type_: rev_id for type_, rev_id in sess.execute(query)}
-    return (rows.get("dictionary"), rows.get("synonyms"))
-
-
-def _new_engine(index_dir: Path, sess: Session) -> tuple[SearchEngine, tuple[int | None, int | None]]:
-    """An engine with the published dictionary and synonyms, and their revision ids."""
-    cfg = _config_revisions(sess)
-    dictionary, synonyms = cfg["dictionary"], cfg["synonyms"]
-    engine = SearchEngine(
-        index_dir,
-        words=dictionary.meta.get("words", []) if dictionary else [],
-        synonyms=synonyms.meta.get("groups", []) if synonyms else [],
-    )
-    return engine, (dictionary.id if dictionary else None, synonyms.id if synonyms else None)
 
 
 # ---- the service ------------------------------------------------------------
@@ -190,6 +92,10 @@ class SearchService:
         self._policy_day: date | None = None
         self._synced = False
         self._last_recovery = float("-inf")
+        self.position = Position(self.index_dir)
+        self.follower: Follower | None = None
+        self.problem: str | None = None  # why the last index update failed (None: it worked)
+        self._pruned_at = float("-inf")
 
     @property
     def dirty_marker(self) -> Path:
@@ -238,7 +144,7 @@ class SearchService:
     def _open_engine(self, sess: Session) -> SearchEngine:
         """The engine, created with the dictionary and synonyms now published if not open yet."""
         if self._engine is None:
-            self._engine, self._config = _new_engine(self.index_dir, sess)
+            self._engine, self._config = new_engine(self.index_dir, sess)
             self._config_checked = time.monotonic()
         return self._engine
 
@@ -251,16 +157,16 @@ class SearchService:
     def _apply_config(self, sess: Session) -> bool:
         """Load dictionary/synonym edits from any process; True if the analyzer changed."""
         self._config_checked = time.monotonic()
-        ids = _config_ids(sess)
+        ids = config_ids(sess)
         if ids == self._config:
             return False
         if ids[0] != self._config[0] or self._engine is None:
             old = self._engine
-            self._engine, self._config = _new_engine(self.index_dir, sess)
+            self._engine, self._config = new_engine(self.index_dir, sess)
             if old is not None:
                 old.close()
             return True
-        synonyms = _config_revisions(sess)["synonyms"]
+        synonyms = config_revisions(sess)["synonyms"]
         self._engine.set_synonyms(synonyms.meta.get("groups", []) if synonyms else [])
         self._config = ids
         return False
@@ -269,11 +175,15 @@ class SearchService:
         """At most every few seconds: pick up a new synonym list, or rebuild for a new dictionary."""
         if time.monotonic() - self._config_checked < self.config_refresh_seconds:
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            return  # another thread is updating the index: searches never wait for it
+        try:
             with self._session() as sess:
                 changed = self._apply_config(sess)
             if changed:
                 self.catch_up()
+        finally:
+            self._lock.release()
 
     # -- keeping it current --------------------------------------------------------
     def expected_versions(self) -> dict[str, int]:
@@ -284,6 +194,7 @@ class SearchService:
     def catch_up(self, progress: Progress | None = None, *, force: bool = False) -> dict:
         """Make the index equal the database: rebuild if unusable (or ``force``), else apply the differences."""
         with self._sync_lock(), self._session() as sess:
+            entry_id = outbox.latest_id(sess)  # read first: every later change has a later id
             engine = self._open_engine(sess)
             if self._apply_config(sess):
                 engine = self._open_engine(sess)
@@ -299,6 +210,7 @@ class SearchService:
                 stats = {"rebuilt": total, "updated": 0, "deleted": 0}
             else:
                 stats = self._apply_differences(sess, engine, want, progress)
+            self._mark_position(entry_id)
             self.dirty_marker.unlink(missing_ok=True)
         self._synced, self._policy_day, self.last_sync = True, today, stats
         return stats
@@ -310,7 +222,7 @@ class SearchService:
         stale = {k: v for k, v in want.items() if have.get(k) != v}
         gone = [k for k in have if k not in want]
         done = 0
-        for chunk in _chunks(sorted(stale)):
+        for chunk in chunks(sorted(stale)):
             engine.upsert(load_docs(sess, {k: stale[k] for k in chunk}))
             done += len(chunk)
             if progress:
@@ -328,7 +240,7 @@ class SearchService:
                 self.catch_up()  # new analyzer: the whole index was rebuilt, these items included
                 return
             engine = self._open_engine(sess)
-            for chunk in _chunks(sorted(set(slugs))):
+            for chunk in chunks(sorted(set(slugs))):
                 want = expected_versions(sess, self.today(), chunk)
                 indexed = set(sess.scalars(select(Item.slug).where(
                     Item.slug.in_(chunk), Item.type.in_(files.KINDS))))
@@ -340,20 +252,56 @@ class SearchService:
                 if drop:
                     engine.delete(drop)
 
-    def items_changed(self, slugs: list[str]) -> None:
-        """Reindex these items now (called after each committed save, before the response).
+    # -- following the outbox ----------------------------------------------------------
+    def _mark_position(self, entry_id: int) -> None:
+        gen = current_generation(self.index_dir)
+        if gen is not None:
+            self.position.write(Mark(gen.name, entry_id))
 
+    def _known_position(self) -> int | None:
+        """The outbox id the current index generation reflects (None: unknown, catch up)."""
+        mark, gen = self.position.read(), current_generation(self.index_dir)
+        return mark.entry_id if mark and gen and mark.generation == gen.name else None
+
+    def follow(self) -> int:
+        """Apply the committed changes this index has not seen yet; returns how many entries."""
+        with self._session() as sess:
+            latest = outbox.latest_id(sess)
+        known = self._known_position()
+        if known is not None and known >= latest:
+            return 0
+        with self._sync_lock(), self._session() as sess:
+            known = self._known_position()  # another process sharing the index may have done it
+            if known is None or known < outbox.oldest_id(sess) - 1:
+                self.catch_up()  # new, rebuilt elsewhere, or behind pruned entries
+                return 1
+            entries = outbox.pending(sess, known, MAX_REPLAY + 1)
+            if not entries:
+                return 0
+            if len(entries) > MAX_REPLAY or any(e.everything for e in entries):
+                self.catch_up(force=any(e.everything for e in entries))  # too far behind: diff or rebuild
+                return len(entries)
+            self._reindex(sorted({slug for e in entries for slug in e.slugs}))
+            self._mark_position(entries[-1].id)
+            return len(entries)
+
+    def items_changed(self, slugs: list[str]) -> None:
+        """Bring the index up to date now (called after each committed save, before the response).
+
+        The save's outbox row committed with it, so following the outbox indexes it.
         Never raises: the database has already committed, so a failed index write
-        is logged, repaired at once if possible, else left to the next search.
+        is logged, repaired at once if possible, else left to the followers.
         """
         try:
             self._ready()  # the start-up catch-up reads the database, this change included
-            with self._sync_lock():
-                self._reindex(list(slugs))
+            if not self.follow() and slugs:
+                with self._sync_lock():
+                    self._reindex(list(slugs))  # a change made without an outbox row
         except SyncLockTimeout:
             log.exception("search index busy; marking it for catch-up")
             self._mark_dirty()
-        except Exception:
+        except Exception as exc:
+            self._note_problem(exc)
             log.exception("search index update failed; repairing it")
             self._recover()
 
@@ -376,7 +324,8 @@ class SearchService:
                 )
             ))
         if slugs:
-            self.items_changed(slugs)
+            with self._sync_lock():
+                self._reindex(slugs)
 
     # -- repair ------------------------------------------------------------------------
     def _mark_dirty(self) -> None:
@@ -405,10 +354,78 @@ class SearchService:
             self._ready()
             if self.dirty_marker.exists():
                 self.catch_up()
+            if self.follower is None or not self.follower.running:
+                self.follow()  # no follower thread in this process: follow the outbox here
+                self.problem = None
             self._refresh_config()
             self._check_policies()
-        except Exception:
+        except Exception as exc:
+            self._note_problem(exc)
             log.exception("search index maintenance failed")
+
+    def tick(self) -> None:
+        """One round of the follower thread: catch up, follow, config, policy dates, pruning."""
+        try:
+            self._ready()
+            if self.dirty_marker.exists():
+                self.catch_up()
+            self.follow()
+            self._refresh_config()
+            self._check_policies()
+            self._prune()
+            self.problem = None
+        except Exception as exc:
+            if self._note_problem(exc):
+                log.exception("search index follower failed; retrying")
+
+    def _note_problem(self, exc: Exception) -> bool:
+        """Remember why the index is behind, in words an operator reads; True if it is new."""
+        text = describe_problem(exc)
+        new, self.problem = text != self.problem, text
+        return new
+
+    def _prune(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        with self.db.write_factory() as sess, sess.begin():
+            outbox.prune(sess)
+
+    def start_following(self, app: Flask, interval: float = FOLLOW_INTERVAL) -> None:
+        """Run the follower thread in this process (idempotent; forked children start their own)."""
+        with self._lock:
+            if self.follower is None:
+                def tick() -> None:
+                    with app.app_context():
+                        self.tick()
+
+                self.follower = Follower(tick, self.db.engine, interval)
+            self.follower.start()
+
+    def stop_following(self) -> None:
+        """Stop the follower thread (tests, shutdown)."""
+        if self.follower is not None:
+            self.follower.stop()
+
+    def notice(self) -> str | None:
+        """What agents should know when the index is behind the database (None: it is current)."""
+        if self.problem:
+            return f"搜索索引暂时没有跟上最新修改（{self.problem}），结果可能不是最新的。"
+        return None
+
+    def status(self) -> dict:
+        """Readiness facts: index present, outbox entries behind, lag in seconds, the problem if any."""
+        gen = current_generation(self.index_dir)
+        known = self._known_position()
+        with self._session() as sess:
+            latest = outbox.latest_id(sess)
+            since = outbox.first_pending_at(sess, known or 0) if known is None or known < latest else None
+        lag = 0.0 if since is None else max(0.0, (utcnow() - since).total_seconds())
+        if known is None and not latest:
+            lag = None  # never caught up: nothing to measure against, so not ready
+        return {"index_present": gen is not None and gen.is_dir(), "position": known,
+                "latest": latest, "behind": max(0, latest - (known or 0)),
+                "lag_seconds": lag, "problem": self.problem}
 
     # -- queries -------------------------------------------------------------------------
     def search(self, q: str, **kwargs) -> SearchResults:
@@ -471,24 +488,15 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["kbsite.search"] = svc
     app.extensions["kbsite.on_items_changed"] = svc.items_changed
+    if app.config.get("SEARCH_FOLLOW", not app.testing):
+        interval = float(app.config.get("SEARCH_FOLLOW_INTERVAL", FOLLOW_INTERVAL))
+
+        @app.before_request
+        def _follow_outbox() -> None:  # started by the first request: after any fork
+            if svc.follower is None or not svc.follower.running:
+                svc.start_following(app, interval)
 
 
 def service() -> SearchService:
     """The current app's search service."""
     return current_app.extensions["kbsite.search"]
-
-
-def docs_for(items: Iterable[Item], today: date | None = None) -> list[SearchDoc]:
-    """Published (agent-visible) and newer draft docs of loaded items (for tools and tests)."""
-    from kbsite.content.service import agent_revision
-
-    docs = []
-    for item in items:
-        if item.type not in files.KINDS:
-            continue
-        pub = agent_revision(item, today)
-        if pub is not None:
-            docs.append(doc_for(item, pub, "published"))
-        if item.latest is not None and (pub is None or item.latest.id != pub.id):
-            docs.append(doc_for(item, item.latest, "draft"))
-    return docs

@@ -126,6 +126,7 @@ function renderStatus(data) {
     b.addEventListener("click", () => { box.value = data.suggestion; run(); box.focus(); });
     status.append(b);
   }
+  if (data.notice) status.append(el("span", "ws-notice", data.notice));
 }
 
 const FACETS = [["type", "类型", 4], ["category", "分类", 8], ["tag", "标签", 12]];

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kbsite import search
 from kbsite.auth.permissions import can, require
 from kbsite.content.models import Item, Revision
 from kbsite.files import CHANNELS
@@ -16,7 +17,7 @@ from kbsite.workspace import bp, lexicon, replies, usage
 def search_page():
     """Search as you type; templates open beside the results, ready to fill and copy."""
     return render_template("workspace/search.html", q=request.args.get("q", "")[:1000],
-                           lists=usage.shortlists(current_user))
+                           lists=usage.shortlists(current_user), notice=search.service().notice())
 
 
 @bp.get("/workspace")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from kbsite.search import SearchEngine, scoring
-from kbsite.search.engine import _filter_query, _ranked
+from kbsite.search import SearchEngine, scoring, whoosh_seam
+from kbsite.search.analysis import fold_key
 from kbsite.search.query import strip_speakers
 from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
 from kbsite.search.snippets import build_snippet
@@ -24,6 +24,29 @@ def searcher(corpus_engine):
 
 def _whoosh_scores(searcher, query) -> dict[int, float]:
     return {hit.docnum: hit.score for hit in searcher.search(query, limit=None, optimize=False)}
+
+
+def _filter_query(types, category, tag, include_drafts) -> wq.Query:
+    """The engine's filters as a Whoosh filter query (the oracle the numpy filters must equal)."""
+    parts: list[wq.Query] = []
+    if not include_drafts:
+        parts.append(wq.Term("status", "published"))
+    if types:
+        parts.append(wq.Or([wq.Term("type", t) for t in types]))
+    if category:
+        key = fold_key(category).strip("/")
+        parts.append(wq.Or([wq.Term("category_key", key), wq.Prefix("category_key", key + "/")]))
+    if tag:
+        parts.append(wq.Term("tag_key", fold_key(tag)))
+    if not parts:
+        return wq.Every()
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _ranked(searcher, query, allowed) -> list[tuple[float, int]]:
+    reader = searcher.reader()
+    results = searcher.search(query, filter=allowed, limit=None)
+    return [(score, d) for score, d in results.top_n if not reader.is_deleted(d)]
 
 
 @pytest.mark.parametrize(
@@ -251,7 +274,7 @@ def test_deleted_and_replaced_docs_never_match(segmented, seg_searcher):
 )
 def test_filters_equal_whoosh_filter_queries(segmented, seg_searcher, filters):
     query = wq.Or([wq.Term("body", "退款"), wq.Term("title", "发票"), wq.Term("body", "快递")])
-    mine = segmented._matches(seg_searcher, query, filters)
+    mine = segmented._matches(Evaluator(seg_searcher), query, filters)
     theirs = {d: s for s, d in _ranked(seg_searcher, query, _filter_query(*filters))}
     assert mine.as_dict().keys() == theirs.keys()
     assert mine.as_dict() == pytest.approx(theirs, rel=1e-6)
@@ -259,7 +282,8 @@ def test_filters_equal_whoosh_filter_queries(segmented, seg_searcher, filters):
 
 def test_facet_counts_equal_a_plain_count(segmented, seg_searcher):
     results = segmented.search("退款", limit=10)
-    matches = segmented._matches(seg_searcher, _query_of(segmented, "退款"), (None, None, None, False))
+    matches = segmented._matches(Evaluator(seg_searcher), _query_of(segmented, "退款"),
+                                 (None, None, None, False))
     fields = [seg_searcher.stored_fields(d) for d in matches.docs.tolist()]
     assert results.total == len(fields) > 128
     assert results.facets["type"] == dict(Counter(f["type"] for f in fields))
@@ -312,7 +336,7 @@ def test_delta_decoding_restarts_each_block():
     for block in blocks:
         starts.append(len(deltas))
         deltas.extend(b - a for a, b in zip([0, *block], block, strict=False))
-    decoded = scoring._delta_decoded(deltas, starts)
+    decoded = whoosh_seam.delta_decoded(deltas, starts)
     assert decoded.tolist() == [d for block in blocks for d in block]
 
 

@@ -1,0 +1,1 @@
+"""Liveness and readiness endpoints for process managers and load balancers."""
