@@ -26,10 +26,10 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 from whoosh.analysis import Token, Tokenizer
 
-from kbsite.textnorm import fold
+from kbsite.search.regional import fold_regional
 
 # Bump when the token stream changes for the same input: the caller rebuilds.
-ANALYSIS_CODE_VERSION = "4"
+ANALYSIS_CODE_VERSION = "5"
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -147,7 +147,7 @@ def idf_table() -> tuple[dict[str, float], float]:
 
 def normalise_words(words: Iterable[str]) -> tuple[str, ...]:
     """Fold and de-duplicate dictionary words into the sorted key of a segmenter."""
-    folded = (fold(str(w)).strip() for w in words)
+    folded = (fold_regional(str(w)).strip() for w in words)
     return tuple(sorted({w for w in folded if w}))
 
 
@@ -172,8 +172,8 @@ _BLANKS = _Blanks()
 
 
 def clean_text(text: str) -> str:
-    """Fold and blank control/format characters so that any input is safe to segment."""
-    text = fold(text)
+    """Fold (regional phrases too) and blank control characters so that any input is safe to segment."""
+    text = fold_regional(text)
     return text if text.isprintable() else text.translate(_BLANKS)
 
 

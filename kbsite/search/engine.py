@@ -8,6 +8,8 @@ lock with ``writer(timeout=…)`` and always cancels a failed writer.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import gc
 import shutil
 import threading
@@ -36,13 +38,14 @@ from kbsite.search.query import (
     PhraseScanner,
     QueryPlan,
     SynonymTable,
-    combine,
     concept_query,
     plan_query,
     term_forms,
 )
+from kbsite.search.ranking import SCRIPT_WINDOW, Judgement, execute, judge, prefer_script
+from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
-from kbsite.search.slips import SegmentVocabulary, SlipCorrector
+from kbsite.search.slips import KNOWN_FREQ, SegmentVocabulary, SlipCorrector
 from kbsite.search.snippets import build_snippet
 
 MESSAGE_EMPTY = "请输入要搜索的内容。"
@@ -203,8 +206,9 @@ class SearchEngine:
         """Replace the synonym groups; they apply at query time, no reindex needed."""
         table = SynonymTable(groups)
         scanner = PhraseScanner([*self.words, *table.member_group])
+        lexicon = frozenset(self.words) | frozenset(table.member_groups)
         with self._lock:
-            self._synonyms, self._scanner = table, scanner
+            self._synonyms, self._scanner, self._lexicon = table, scanner, lexicon
 
     # ----- reading ---------------------------------------------------------
 
@@ -271,31 +275,65 @@ class SearchEngine:
         with self._lock:
             plan = plan_query(text, self._tk, self._scanner, self._synonyms)
             searcher = self._current_searcher() if plan.concepts else None
-            suggestion = self._correct_slips(searcher, plan) if searcher else None
-            clauses = [c for c in (concept_query(self._tk, x) for x in plan.concepts) if c]
-            if searcher is None or not clauses:
+            if searcher is None or not any(concept_query(self._tk, c) for c in plan.concepts):
                 message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
                 return SearchResults(
-                    query=text, total=0, hits=[], facets=_empty_facets(), message=message
+                    query=text, total=0, hits=[], facets=_empty_facets(), message=message,
+                    confidence="none",
                 )
             filters = (types, category, tag, include_drafts)
-            matches = self._matches(searcher, combine(clauses, require_all=plan.short), filters)
-            if not matches and plan.short and len(clauses) > 1:
-                matches = self._matches(searcher, combine(clauses, require_all=False), filters)
+            plan, matches, judgement, suggestion = self._best_reading(searcher, plan, filters)
             if include_drafts:
                 ranked = _dedupe(searcher, matches.best())
-                total, page, docs = len(ranked), ranked[offset : offset + limit], [d for _, d in ranked]
+                docs = [d for _, d in ranked]
             else:
-                total, docs = len(matches), matches.docs
-                page = matches.best(offset + limit)[offset:]
+                ranked, docs = matches.best(offset + limit + SCRIPT_WINDOW), matches.docs
+            ranked = prefer_script(ranked, script_of(text), self._doc_script(searcher))
+            page = ranked[offset : offset + limit]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
                 query=text,
-                total=total,
+                total=len(docs),
                 hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
                 facets=self._facets(searcher, docs),
                 suggestion=suggestion,
+                confidence=judgement.confidence(plan.short) if len(docs) else "none",
             )
+
+    def _best_reading(
+        self, searcher: Searcher, plan: QueryPlan, filters: tuple
+    ) -> tuple[QueryPlan, Matches, Judgement, str | None]:
+        """The plan as typed, or with its slips corrected when that finds clearly better results."""
+        as_typed = copy.deepcopy(plan)
+        suggestion = self._correct_slips(searcher, plan)
+        evaluator = self._evaluator_for(searcher)
+
+        def run(p: QueryPlan) -> tuple[Matches, Judgement]:
+            found = execute(lambda q: self._matches(searcher, q, filters), self._tk, p)
+            best = found.best(1)
+            known = functools.partial(_known, evaluator, self._tk)
+            return found, judge(evaluator, self._tk, p, best[0] if best else None, known)
+
+        matches, judgement = run(plan)
+        if not any(c.corrected_from for c in plan.concepts):
+            return plan, matches, judgement, None
+        for concept in as_typed.concepts:
+            concept.by_char = concept.by_char or (
+                is_cjk(concept.text) and len(concept.text) == 2 and not _known(evaluator, self._tk, concept)
+            )
+        typed_matches, typed_judgement = run(as_typed)
+        if judgement.better_than(typed_judgement):
+            # A suggestion must read as a query the library plainly answers, or it is not shown.
+            sure = judgement.confidence(plan.short) == "high"
+            return plan, matches, judgement, suggestion if sure else None
+        return as_typed, typed_matches, typed_judgement, None
+
+    def _doc_script(self, searcher: Searcher) -> Callable[[int], str | None]:
+        def script(docnum: int) -> str | None:
+            fields = searcher.stored_fields(docnum)
+            return script_of(fields.get("title", "") + fields.get("summary", ""))
+
+        return script
 
     def _evaluator_for(self, searcher: Searcher) -> Evaluator:
         if self._evaluator is None or self._evaluator.searcher is not searcher:
@@ -321,15 +359,19 @@ class SearchEngine:
 
     def _correct_slips(self, searcher: Searcher, plan: QueryPlan) -> str | None:
         corrected = False
+        general = self._tk.FREQ.get
         for concept in plan.concepts:
             if not is_cjk(concept.text) or _known(self._evaluator_for(searcher), self._tk, concept):
                 continue
-            fix = self._slip_corrector(searcher).correct(concept.text)
+            fix = self._slip_corrector(searcher).correct(
+                concept.text, lambda w: general(w, 0), self._lexicon
+            )
             if fix:
                 concept.corrected_from, concept.text = concept.text, fix
                 concept.variants = self._synonyms.variants(fix)
+                concept.soft = False
                 corrected = True
-            elif len(concept.text) == 2:
+            elif len(concept.text) == 2 and general(concept.text, 0) < KNOWN_FREQ:
                 concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
         if not corrected or len(plan.folded) > 60:
             return None
