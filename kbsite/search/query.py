@@ -41,6 +41,7 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
     怎么办 怎么弄 怎么搞 帮我 帮忙 帮我看看 看看 查查 查一下 一下子 告诉我 知道 请教 问一问 宝贝 这边 那边
     急急急 急 谢谢 感谢 拜托"""
 FILLER = frozenset(_FILLER_TEXT.split())
+_MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 
 
 @dataclass
@@ -105,17 +106,41 @@ class PhraseScanner:
         for options in self.by_first.values():
             options.sort(key=len, reverse=True)
 
+    def every(self, text: str) -> list[str]:
+        """Every phrase occurring in ``text``, overlapping ones included, in order."""
+        return [
+            p for i, ch in enumerate(text) for p in self.by_first.get(ch, ()) if text.startswith(p, i)
+        ]
+
     def extract(self, text: str) -> tuple[list[str], str]:
-        """Found phrases in order, and the text with them blanked out."""
+        """Found phrases in order, and the text with them blanked out.
+
+        The phrases chosen cover as many characters as possible (then: as few
+        phrases as possible), so 微信支付宝 reads 微信 / 支付宝, not 微信支付 / 宝.
+        """
+        n = len(text)
+        # best[i] = (covered, -phrases, phrase starting at i or "") for text[i:]
+        best: list[tuple[int, int, str]] = [(0, 0, "")] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            covered, count, _ = best[i + 1]
+            choice = (covered, count, "")
+            for phrase in self.by_first.get(text[i], ()):
+                if text.startswith(phrase, i):
+                    after = best[i + len(phrase)]
+                    option = (after[0] + len(phrase), after[1] - 1, phrase)
+                    # On a tie the phrase starting here wins (left to right), then the longer one.
+                    if option[:2] > choice[:2] or (option[:2] == choice[:2] and not choice[2]):
+                        choice = option
+            best[i] = choice
         found: list[str] = []
         rest: list[str] = []
         i = 0
-        while i < len(text):
-            match = next((p for p in self.by_first.get(text[i], ()) if text.startswith(p, i)), None)
-            if match:
-                found.append(match)
+        while i < n:
+            phrase = best[i][2]
+            if phrase:
+                found.append(phrase)
                 rest.append(" ")
-                i += len(match)
+                i += len(phrase)
             else:
                 rest.append(text[i])
                 i += 1
@@ -130,20 +155,28 @@ def plan_query(
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
     phrases = [p for p in phrases if p not in FILLER]
-    words = [w for w in query_words(tk, rest) if w not in FILLER]
+    words = [w for w in _drop_modal(query_words(tk, rest)) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
         chosen = [(w, 1.0) for w in dict.fromkeys(phrases + words)]
     else:
-        chosen = _key_terms(phrases, words)
+        # A long text keeps overlapping phrases too (过了七天 in 过了七天无理由).
+        extra = [p for p in scanner.every(folded) if p not in FILLER and p not in phrases]
+        chosen = _key_terms(phrases + extra, words)
+        phrases = phrases + extra
     concepts = _dedupe_by_group(chosen, synonyms)
     known = set(phrases)
     for concept in concepts:
-        concept.soft = concept.text not in known and is_generic(concept.text)
+        concept.soft = not (concept.text in known or concept.variants) and is_generic(concept.text)
     if all(c.soft for c in concepts):
         for concept in concepts:
             concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def _drop_modal(words: list[str]) -> list[str]:
+    """能修 → 修, 想退 → 退: jieba glues a modal verb to a one-character verb that follows it."""
+    return [w[1:] if len(w) == 2 and w[0] in _MODALS and is_cjk(w) else w for w in words]
 
 
 def is_generic(word: str) -> bool:
