@@ -351,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"  [{kind}] {q.text[:40]!r} high got={a.slugs[:3]}")
                     elif kind != UNANSWERABLE and (not r or r > 5):
                         print(f"  [{kind}] {q.text[:40]!r} rank={r} got={a.slugs[:5]}")
+                    elif r == 1 and a.confidence != "high":
+                        print(f"  [{kind}] {q.text[:40]!r} first but {a.confidence}")
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import gc
 import shutil
 import threading
@@ -304,22 +303,23 @@ class SearchEngine:
         self, searcher: Searcher, plan: QueryPlan, filters: tuple
     ) -> tuple[QueryPlan, Matches, Judgement, str | None]:
         """The plan as typed, or with its slips corrected when that finds clearly better results."""
+        evaluator = self._evaluator_for(searcher)
+        for concept in plan.concepts:
+            concept.unknown = not _known(evaluator, self._tk, concept)
         as_typed = copy.deepcopy(plan)
         suggestion = self._correct_slips(searcher, plan)
-        evaluator = self._evaluator_for(searcher)
 
         def run(p: QueryPlan) -> tuple[Matches, Judgement]:
             found = execute(lambda q: self._matches(searcher, q, filters), self._tk, p)
             best = found.best(1)
-            known = functools.partial(_known, evaluator, self._tk)
-            return found, judge(evaluator, self._tk, p, best[0] if best else None, known)
+            return found, judge(evaluator, self._tk, p, best[0] if best else None)
 
         matches, judgement = run(plan)
         if not any(c.corrected_from for c in plan.concepts):
             return plan, matches, judgement, None
         for concept in as_typed.concepts:
             concept.by_char = concept.by_char or (
-                is_cjk(concept.text) and len(concept.text) == 2 and not _known(evaluator, self._tk, concept)
+                is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown
             )
         typed_matches, typed_judgement = run(as_typed)
         if judgement.better_than(typed_judgement):
@@ -361,7 +361,7 @@ class SearchEngine:
         corrected = False
         general = self._tk.FREQ.get
         for concept in plan.concepts:
-            if not is_cjk(concept.text) or _known(self._evaluator_for(searcher), self._tk, concept):
+            if not is_cjk(concept.text) or not concept.unknown:
                 continue
             fix = self._slip_corrector(searcher).correct(
                 concept.text, lambda w: general(w, 0), self._lexicon
@@ -369,7 +369,7 @@ class SearchEngine:
             if fix:
                 concept.corrected_from, concept.text = concept.text, fix
                 concept.variants = self._synonyms.variants(fix)
-                concept.soft = False
+                concept.soft = concept.unknown = False
                 corrected = True
             elif len(concept.text) == 2 and general(concept.text, 0) < KNOWN_FREQ:
                 concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗

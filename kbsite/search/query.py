@@ -54,6 +54,7 @@ class Concept:
     corrected_from: str | None = None
     by_char: bool = False  # unknown word: every character must match instead
     soft: bool = False  # generic word (问题, 东西, a lone character): ranks, never required
+    unknown: bool = False  # no entry of the library holds this word
 
 
 @dataclass
@@ -180,9 +181,9 @@ def _drop_modal(words: list[str]) -> list[str]:
 
 
 def is_generic(word: str) -> bool:
-    """A word too common to require: a lone ideograph or one general Chinese uses everywhere."""
+    """A word too common to require: a lone ideograph, a bare number, or a word used everywhere."""
     if word.isascii():
-        return False
+        return word.isdigit()
     if len(word) == 1:
         return True
     idf, _median = idf_table()

@@ -94,6 +94,20 @@ class Matches:
         scores[mine] += other.scores[theirs]
         return Matches(self.docs, scores)
 
+    def then(self, other: Matches) -> Matches:
+        """These matches, followed by ``other``'s other docs scaled to rank below all of them."""
+        extra = ~np.isin(other.docs, self.docs)
+        if not extra.any():
+            return self
+        docs, scores = other.docs[extra], other.scores[extra]
+        if len(self.docs):
+            floor = float(self.scores.min())
+            top = float(scores.max()) or 1.0
+            scores = scores * (0.99 * floor / top)
+        merged = np.concatenate([self.docs, docs])
+        order = np.argsort(merged, kind="stable")
+        return Matches(merged[order], np.concatenate([self.scores, scores])[order])
+
     def best(self, n: int | None = None) -> list[tuple[float, int]]:
         """(score, docnum) best first, ties by lower docnum (Whoosh's order); the top ``n`` only."""
         docs, scores = self.docs, self.scores
