@@ -11,7 +11,8 @@ when the library never uses it. A rarer dictionary entry (优惠卷, 视屏: com
 misspellings that made it into the dictionary) is corrected only to a
 homophone that general Chinese uses far more. A correction is always a real
 word (in the general dictionary or the library's own lexicon), never an index
-bigram such as 条可.
+bigram such as 条可. Pinyin is compared with the pairs many speakers merge
+folded (投述 → 投诉: shu/su), true homophones first.
 """
 
 from __future__ import annotations
@@ -79,13 +80,15 @@ class SlipCorrector:
             return None
 
         def is_word(term: str) -> bool:
-            return term in lexicon or general(term) >= max(KNOWN_FREQ, own * RARE_RATIO)
+            return term in lexicon or general(term) >= max(1, own * RARE_RATIO)
 
-        keys = sound_keys(word)
-        sounds = {t for part in self.parts for key in keys for t in part.by_pinyin.get(key, ())}
+        exact = set(pinyin_keys(word))
+        sounds = {t for part in self.parts for key in sound_keys(word) for t in part.by_pinyin.get(key, ())}
         sounds = {t for t in sounds if is_word(t)}
         if sounds:
-            return max(sorted(sounds), key=self.frequency)
+            # A true homophone (正频 → 正品) before one that only sounds alike to some (赠品).
+            same = {t for t in sounds if exact & set(pinyin_keys(t))}
+            return max(sorted(same or sounds), key=self.frequency)
         if own:
             return None  # a dictionary entry: only a homophone may replace it
         # Two characters with one changed is any pair sharing a character (宝能 → 不能): homophones only.
