@@ -83,7 +83,7 @@ def load_queries(path: Path = QUERIES) -> list[Query]:
     """The relevance queries, in file order."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
-        Query(text=str(entry["q"]), kind=kind, expect=list(entry["expect"]))
+        Query(text=str(entry["q"]), kind=kind, expect=list(entry.get("expect") or []))
         for kind, entries in data.items()
         for entry in entries
     ]

@@ -1,26 +1,39 @@
-"""Relevance benchmark: kbsite's search engine against three baselines on the real library.
+"""Relevance benchmark: kbsite's search engine against three baselines, tuning and held-out sets.
 
 Usage::
 
-    .venv/bin/python bench/relevance.py            # table: hit@5 and MRR@10, overall and per kind
-    .venv/bin/python bench/relevance.py --misses   # also list the engine's misses
+    .venv/bin/python bench/relevance.py                  # every set, engine and baselines
+    .venv/bin/python bench/relevance.py --misses         # also the engine's misses on TUNING sets
+    .venv/bin/python bench/relevance.py --heldout DIR    # held-out sets from DIR (default bench/heldout)
 
-Every engine indexes the published entries of content/ and scripts_lib/ and
-answers every query of bench/queries.yaml (top 10). Baselines share one plain
-Whoosh schema (title ×3, tags ×2, summary, body; OR of the query's tokens):
-Whoosh's default StandardAnalyzer, jieba alone (jieba.analyse.ChineseAnalyzer)
-and CJK character bigrams alone — no folding, dictionary or synonyms.
+Sets: ``bench/queries.yaml`` is the tuning set. Held-out sets are written by
+someone who has not seen the tuning set, the synonyms or the dictionary:
+``heldout-*.yaml`` against the starter library, and ``otherlib/`` (another
+shop's Markdown entries) with ``otherlib-queries.yaml``, imported the way a
+customer imports a library (``kbsite import``'s code path, with the shipped
+search vocabulary of content/search/) into an index of its own. A held-out set
+that has been looked at to pick a fix is listed in ``USED_FOR_TUNING`` and is
+reported as tuning from then on. The misses of a held-out set are never printed.
+
+Every engine answers every query (top 10). Baselines share one plain Whoosh
+schema (title ×3, tags ×2, summary, body; OR of the query's tokens): Whoosh's
+default StandardAnalyzer, jieba alone (jieba.analyse.ChineseAnalyzer) and CJK
+character bigrams alone — no folding, dictionary or synonyms. Kind
+``unanswerable`` (``expect: []``) counts only in the honesty figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,12 +43,40 @@ from whoosh import fields, index, qparser  # noqa: E402
 from whoosh import query as wq  # noqa: E402
 from whoosh.analysis import StandardAnalyzer, Token, Tokenizer  # noqa: E402
 
-from bench.corpus import Query, library_docs, load_queries, search_config  # noqa: E402
+from bench.corpus import ROOT, Query, doc_for, library_docs, load_queries, search_config  # noqa: E402
+from kbsite import files  # noqa: E402
 from kbsite.search import SearchDoc, SearchEngine  # noqa: E402
 
 jieba.setLogLevel(logging.WARNING)
 TOP = 10
-Ranker = Callable[[str], list[str]]
+HELDOUT = Path(__file__).resolve().parent / "heldout"
+# Held-out sets already looked at to choose a fix: they count as tuning data from then on.
+USED_FOR_TUNING: frozenset[str] = frozenset({"heldout-a"})
+UNANSWERABLE = "unanswerable"
+SLIP = "slip"
+
+
+@dataclass
+class Answer:
+    """What a system returned for one query."""
+
+    slugs: list[str]
+    suggestion: str | None = None
+    confidence: str | None = None
+
+
+@dataclass
+class QuerySet:
+    """One set of queries against one library."""
+
+    name: str
+    role: str  # "tuning" or "held-out"
+    queries: list[Query]
+    library: Path | None = None  # another shop's entries; None: the starter library
+    results: dict[str, dict[str, list[tuple[Query, Answer]]]] = field(default_factory=dict)
+
+
+Ranker = Callable[[str], Answer]
 
 
 class BigramTokenizer(Tokenizer):
@@ -88,33 +129,67 @@ def baseline_ranker(docs: list[SearchDoc], analyzer, directory: Path) -> Ranker:
     searcher = ix.searcher()
     names = ("title", "tags", "summary", "body")
 
-    def rank(text: str) -> list[str]:
+    def rank(text: str) -> Answer:
         terms = list(dict.fromkeys(t.text for t in analyzer(text)))
         if not terms:
-            return []
+            return Answer([])
         query = wq.Or([wq.Term(f, t) for f in names for t in terms])
-        return [hit["slug"] for hit in searcher.search(query, limit=TOP)]
+        return Answer([hit["slug"] for hit in searcher.search(query, limit=TOP)])
 
     rank.parser = qparser  # keep the import meaningful for readers comparing parsers
     return rank
 
 
 def engine_ranker(docs: list[SearchDoc], directory: Path) -> Ranker:
-    """kbsite's engine with the library's dictionary and synonyms."""
+    """kbsite's engine with the starter library's dictionary and synonyms."""
     words, groups = search_config()
     engine = SearchEngine(directory, words=words, synonyms=groups)
     engine.ensure_index()
     engine.rebuild(docs)
 
-    def rank(text: str) -> list[str]:
-        return [h.slug for h in engine.search(text, limit=TOP).hits]
+    def rank(text: str) -> Answer:
+        res = engine.search(text, limit=TOP)
+        return Answer([h.slug for h in res.hits], res.suggestion, res.confidence)
 
     return rank
 
 
-def evaluate(rank: Ranker, queries: Iterable[Query]) -> dict[str, list[tuple[Query, list[str]]]]:
-    """Each query's ranked slugs, grouped by kind."""
-    out: dict[str, list[tuple[Query, list[str]]]] = {}
+def imported_ranker(library: Path, home: Path) -> Ranker:
+    """A fresh site that imported ``library`` as ``kbsite import`` does, searched as the app does."""
+    from kbsite import create_app
+    from kbsite.cli import import_paths
+    from kbsite.db import database
+    from kbsite.models import load_all
+    from kbsite.search.sync import service
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_URL": f"sqlite:///{home / 'kbsite.db'}",
+        "SEARCH_INDEX_DIR": str(home / "search-index"),
+    })
+    context = app.app_context()
+    context.push()  # kept for the life of the bench process
+    load_all()
+    database().create_all()
+    with contextlib.redirect_stdout(io.StringIO()):
+        import_paths([ROOT / "content" / "search", library])
+    service().catch_up()
+
+    def rank(text: str) -> Answer:
+        res = service().search(text, limit=TOP)
+        return Answer([h.slug for h in res.hits], res.suggestion, res.confidence)
+
+    return rank
+
+
+def library_entries(library: Path) -> list[SearchDoc]:
+    """Published knowledge items of another shop's library, for the baselines."""
+    items = files.collect([library])
+    return [doc_for(i) for i in items if i.type in files.KINDS and i.status == "published"]
+
+
+def evaluate(rank: Ranker, queries: Iterable[Query]) -> dict[str, list[tuple[Query, Answer]]]:
+    """Each query's answer, grouped by kind."""
+    out: dict[str, list[tuple[Query, Answer]]] = {}
     for q in queries:
         out.setdefault(q.kind, []).append((q, rank(q.text)))
     return out
@@ -125,61 +200,159 @@ def first_rank(q: Query, ranked: list[str]) -> int | None:
     return next((i for i, slug in enumerate(ranked[:TOP], 1) if slug in q.expect), None)
 
 
-def scores(rows: list[tuple[Query, list[str]]]) -> tuple[float, float]:
+def scores(rows: list[tuple[Query, Answer]]) -> tuple[float, float]:
     """(hit@5, MRR@10) of a list of answered queries."""
-    ranks = [first_rank(q, r) for q, r in rows]
+    if not rows:
+        return float("nan"), float("nan")
+    ranks = [first_rank(q, a.slugs) for q, a in rows]
     hit5 = sum(1 for r in ranks if r and r <= 5) / len(rows)
     mrr = sum(1 / r for r in ranks if r) / len(rows)
     return hit5, mrr
 
 
-def table(results: dict[str, dict[str, list]], kinds: list[str]) -> str:
-    """Markdown table: one row per kind plus overall, two columns per system."""
-    systems = list(results)
-    head = "| kind | n | " + " | ".join(f"{s} hit@5 | MRR@10" for s in systems) + " |"
-    lines = [head, "|" + "---|" * (2 + 2 * len(systems))]
+def answerable(by_kind: dict[str, list]) -> list:
+    """Every answered query of the kinds that have a right answer."""
+    return [row for kind, rows in by_kind.items() if kind != UNANSWERABLE for row in rows]
+
+
+def honesty(by_kind: dict[str, list[tuple[Query, Answer]]]) -> dict[str, tuple[int, int]]:
+    """The honesty figures as (count, out of)."""
+    unanswerable = by_kind.get(UNANSWERABLE, [])
+    written = [row for kind, rows in by_kind.items() if kind != SLIP for row in rows]
+    first = [(q, a) for q, a in answerable(by_kind) if first_rank(q, a.slugs) == 1]
+    return {
+        "unanswerable not high": (sum(a.confidence != "high" for _, a in unanswerable), len(unanswerable)),
+        "unanswerable with did-you-mean": (sum(a.suggestion is not None for _, a in unanswerable),
+                                           len(unanswerable)),
+        "correctly written with did-you-mean": (sum(a.suggestion is not None for _, a in written),
+                                                len(written)),
+        "right answer first and high": (sum(a.confidence == "high" for _, a in first), len(first)),
+    }
+
+
+def _cell(hit5: float, mrr: float) -> str:
+    return "– | –" if hit5 != hit5 else f"{hit5:.2f} | {mrr:.2f}"
+
+
+def side_by_side(sets: list[QuerySet], kinds: list[str]) -> str:
+    """Engine hit@5 | MRR@10 per kind, one column pair per set, plus pooled held-out."""
+    held = [s for s in sets if s.role == "held-out"]
+    columns = [(f"{s.name} ({s.role})", s.results["kbsite engine"]) for s in sets]
+    if len(held) > 1:
+        pooled: dict[str, list] = {}
+        for s in held:
+            for kind, rows in s.results["kbsite engine"].items():
+                pooled.setdefault(kind, []).extend(rows)
+        columns.append(("**held-out, all**", pooled))
+    head = "| kind | " + " | ".join(f"{name} n | hit@5 | MRR@10" for name, _ in columns) + " |"
+    lines = [head, "|" + "---|" * (1 + 3 * len(columns))]
     for kind in [*kinds, "overall"]:
         cells = []
-        n = 0
-        for system in systems:
-            rows = (sum(results[system].values(), []) if kind == "overall"
-                    else results[system][kind])
-            n = len(rows)
-            hit5, mrr = scores(rows)
-            cells.append(f"{hit5:.2f} | {mrr:.2f}")
-        lines.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
+        for _name, by_kind in columns:
+            rows = answerable(by_kind) if kind == "overall" else by_kind.get(kind, [])
+            cells.append(f"{len(rows)} | {_cell(*scores(rows))}")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| honesty | " + " | ".join(name for name, _ in columns) + " |")
+    lines.append("|" + "---|" * (1 + len(columns)))
+    figures = [honesty(by_kind) for _, by_kind in columns]
+    for metric in figures[0]:
+        cells = [_share(*f[metric]) for f in figures]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run every system over the queries and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--misses", action="store_true", help="list the engine's misses")
-    parser.add_argument("--engine-only", action="store_true", help="skip the baselines")
-    args = parser.parse_args(argv)
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.0%} ({count}/{total})" if total else "–"
+
+
+def baselines_table(sets: list[QuerySet]) -> str:
+    """Overall hit@5 | MRR@10 of every system on every set."""
+    systems = list(sets[0].results)
+    head = "| system | " + " | ".join(f"{s.name} hit@5 | MRR@10" for s in sets) + " |"
+    lines = [head, "|" + "---|" * (1 + 2 * len(sets))]
+    for system in systems:
+        cells = [_cell(*scores(answerable(s.results.get(system, {})))) for s in sets]
+        lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def discover(heldout: Path) -> list[QuerySet]:
+    """The tuning set and every held-out set found under ``heldout``."""
+    sets = [QuerySet("queries", "tuning", load_queries())]
+    for path in sorted(heldout.glob("heldout-*.yaml")):
+        role = "tuning" if path.stem in USED_FOR_TUNING else "held-out"
+        sets.append(QuerySet(path.stem, role, load_queries(path)))
+    library = heldout / "otherlib"
+    for queries in (library / "otherlib-queries.yaml", heldout / "otherlib-queries.yaml"):
+        if library.is_dir() and queries.is_file():
+            role = "tuning" if "otherlib" in USED_FOR_TUNING else "held-out"
+            sets.append(QuerySet("otherlib", role, load_queries(queries), library))
+            break
+    return sets
+
+
+def run(sets: list[QuerySet], engine_only: bool, tmp: Path) -> float:
+    """Fill every set's results; return the engine's seconds on the starter library."""
     docs = library_docs()
-    queries = load_queries()
-    kinds = list(dict.fromkeys(q.kind for q in queries))
-    results: dict[str, dict[str, list]] = {}
+    started = time.perf_counter()
+    starter = engine_ranker(docs, tmp / "engine")
+    for s in sets:
+        if s.library is None:
+            s.results["kbsite engine"] = evaluate(starter, s.queries)
+    elapsed = time.perf_counter() - started
+    for s in sets:
+        if s.library is not None:
+            home = tmp / f"site-{s.name}"
+            home.mkdir()
+            s.results["kbsite engine"] = evaluate(imported_ranker(s.library, home), s.queries)
+    if engine_only:
+        return elapsed
+    for name, make in BASELINES.items():
+        for library in {s.library for s in sets}:
+            directory = tmp / (re.sub(r"\W+", "-", name) + (library.name if library else ""))
+            directory.mkdir()
+            corpus = docs if library is None else library_entries(library)
+            rank = baseline_ranker(corpus, make(), directory)
+            for s in sets:
+                if s.library == library:
+                    s.results[name] = evaluate(rank, s.queries)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every system over every set and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--misses", action="store_true", help="list the engine's misses (tuning sets only)")
+    parser.add_argument("--engine-only", action="store_true", help="skip the baselines")
+    parser.add_argument("--heldout", type=Path, default=HELDOUT, help="folder of the held-out sets")
+    args = parser.parse_args(argv)
+    sets = discover(args.heldout)
+    kinds = list(dict.fromkeys(q.kind for s in sets for q in s.queries if q.kind != UNANSWERABLE))
     with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        results["kbsite engine"] = evaluate(engine_ranker(docs, Path(tmp) / "engine"), queries)
-        elapsed = time.perf_counter() - started
-        if not args.engine_only:
-            for name, make in BASELINES.items():
-                directory = Path(tmp) / re.sub(r"\W+", "-", name)
-                directory.mkdir()
-                results[name] = evaluate(baseline_ranker(docs, make(), directory), queries)
-    print(f"{len(queries)} queries over {len(docs)} published entries "
-          f"(engine: build + all queries {elapsed:.1f} s)\n")
-    print(table(results, kinds))
+        elapsed = run(sets, args.engine_only, Path(tmp))
+    print("Sets: " + "; ".join(f"{s.name} = {s.role.upper()} ({len(s.queries)} queries"
+                                + (", another shop's library)" if s.library else ", starter library)")
+                                for s in sets))
+    print(f"Engine on the starter library: build + tuning queries {elapsed:.1f} s. "
+          "Headline: the held-out columns.\n")
+    print(side_by_side(sets, kinds))
+    print()
+    print(baselines_table(sets))
     if args.misses:
-        print("\nEngine misses (not in top 5):")
-        for kind, rows in results["kbsite engine"].items():
-            for q, ranked in rows:
-                r = first_rank(q, ranked)
-                if not r or r > 5:
-                    print(f"  [{kind}] {q.text[:40]!r} rank={r} got={ranked[:5]}")
+        for s in sets:
+            if s.role != "tuning":
+                continue  # never print a held-out set's misses
+            print(f"\nEngine misses on tuning set {s.name} (not in top 5; unanswerable: high):")
+            for kind, rows in s.results["kbsite engine"].items():
+                for q, a in rows:
+                    r = first_rank(q, a.slugs)
+                    if kind == UNANSWERABLE and a.confidence == "high":
+                        print(f"  [{kind}] {q.text[:40]!r} high got={a.slugs[:3]}")
+                    elif kind != UNANSWERABLE and (not r or r > 5):
+                        print(f"  [{kind}] {q.text[:40]!r} rank={r} got={a.slugs[:5]}")
+                    elif r == 1 and a.confidence != "high":
+                        print(f"  [{kind}] {q.text[:40]!r} first but {a.confidence}")
     return 0
 
 

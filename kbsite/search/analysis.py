@@ -26,10 +26,10 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 from whoosh.analysis import Token, Tokenizer
 
-from kbsite.textnorm import fold
+from kbsite.search.regional import fold_regional
 
 # Bump when the token stream changes for the same input: the caller rebuilds.
-ANALYSIS_CODE_VERSION = "4"
+ANALYSIS_CODE_VERSION = "5"
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -52,8 +52,9 @@ _STOP_TEXT = """的 了 吗 呢 啊 吧 呀 哦 哟 嘛 哈 嗯 喔 噢 么 之 
     请问 请 问 一下 一个 一些 可以 可不可以 能 能不能 会 会不会 要 想 想要 需要 应该 已经 现在 今天 昨天 刚才 刚刚
     还是 还有 然后 所以 因为 如果 但是 而且 就是 真的 非常 特别 一直 到底 到 去 来 说 看 做 用 上 下 里 中 等 等等
     呵呵 哈哈 谢谢 麻烦 好的 好 行 嗯嗯 亲 亲亲 在吗 你好 您好 喂 哎 唉 啦 咯 呐 嘞 哇 额 呃 之前 之后 时候 一样 其实
+    嘅 咗 啲 喺 嘢 唔 佢 咁 乜 嗰 噉 囉 喎 咩 吖 㗎 呢度 嗰度 點樣 點解 幾時 邊度 有冇 係咪 唔該
     and or not the a an of to in is are be"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
+STOP_WORDS = frozenset(fold_regional(w) for w in _STOP_TEXT.split())  # Cantonese ones folded
 
 _jieba_lock = threading.Lock()
 _cutter_lock = threading.Lock()
@@ -147,7 +148,7 @@ def idf_table() -> tuple[dict[str, float], float]:
 
 def normalise_words(words: Iterable[str]) -> tuple[str, ...]:
     """Fold and de-duplicate dictionary words into the sorted key of a segmenter."""
-    folded = (fold(str(w)).strip() for w in words)
+    folded = (fold_regional(str(w)).strip() for w in words)
     return tuple(sorted({w for w in folded if w}))
 
 
@@ -172,8 +173,8 @@ _BLANKS = _Blanks()
 
 
 def clean_text(text: str) -> str:
-    """Fold and blank control/format characters so that any input is safe to segment."""
-    text = fold(text)
+    """Fold (regional phrases too) and blank control characters so that any input is safe to segment."""
+    text = fold_regional(text)
     return text if text.isprintable() else text.translate(_BLANKS)
 
 

@@ -11,6 +11,7 @@ lock with ``writer(timeout=…)`` and always cancel a failed writer.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import shutil
 import threading
@@ -39,13 +40,14 @@ from kbsite.search.query import (
     PhraseScanner,
     QueryPlan,
     SynonymTable,
-    combine,
     concept_query,
     plan_query,
     term_forms,
 )
+from kbsite.search.ranking import SCRIPT_WINDOW, Judgement, execute, judge, prefer_script
+from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, FacetCache, Matches
-from kbsite.search.slips import SegmentVocabulary, SlipCorrector
+from kbsite.search.slips import KNOWN_FREQ, SegmentVocabulary, SlipCorrector
 from kbsite.search.snippets import build_snippet
 from kbsite.search.whoosh_seam import SegmentBytes
 
@@ -230,8 +232,9 @@ class SearchEngine:
         """Replace the synonym groups; they apply at query time, no reindex needed."""
         table = SynonymTable(groups)
         scanner = PhraseScanner([*self.words, *table.member_group])
-        self._phrasing = (table, scanner)  # one reference: a search sees both or neither
-        self._synonyms, self._scanner = table, scanner
+        lexicon = frozenset(self.words) | frozenset(table.member_groups)
+        # One reference: a search sees all three of one generation or none of it.
+        self._phrasing = (table, scanner, lexicon)
 
     # ----- reading ---------------------------------------------------------
 
@@ -332,34 +335,59 @@ class SearchEngine:
         text = q if isinstance(q, str) else ""
         limit = max(1, min(int(limit), MAX_LIMIT))
         offset = max(0, min(int(offset), MAX_OFFSET))
-        synonyms, scanner = self._phrasing
+        synonyms, scanner, lexicon = self._phrasing
         plan = plan_query(text, self._tk, scanner, synonyms)
-        if not plan.concepts:
+        if not any(concept_query(self._tk, c) for c in plan.concepts):
             return _no_results(text)
         with self._reading() as view:
-            suggestion = self._correct_slips(view, plan, synonyms)
-            clauses = [c for c in (concept_query(self._tk, x) for x in plan.concepts) if c]
-            if not clauses:
-                return _no_results(text)
             searcher, evaluator = view.searcher, self._evaluator(view)
             filters = (types, category, tag, include_drafts)
-            matches = self._matches(evaluator, combine(clauses, require_all=plan.short), filters)
-            if not matches and plan.short and len(clauses) > 1:
-                matches = self._matches(evaluator, combine(clauses, require_all=False), filters)
+            plan, matches, judgement, suggestion = self._best_reading(view, plan, filters)
             if include_drafts:
                 ranked = _dedupe(searcher, matches.best())
-                total, page, docs = len(ranked), ranked[offset : offset + limit], [d for _, d in ranked]
+                docs = [d for _, d in ranked]
             else:
-                total, docs = len(matches), matches.docs
-                page = matches.best(offset + limit)[offset:]
+                ranked, docs = matches.best(offset + limit + SCRIPT_WINDOW), matches.docs
+            ranked = prefer_script(ranked, script_of(text), _doc_script(searcher))
+            page = ranked[offset : offset + limit]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
                 query=text,
-                total=total,
+                total=len(docs),
                 hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
                 facets=self._facets(evaluator, docs),
                 suggestion=suggestion,
+                confidence=judgement.confidence(plan.short) if len(docs) else "none",
             )
+
+    def _best_reading(
+        self, view: _View, plan: QueryPlan, filters: tuple
+    ) -> tuple[QueryPlan, Matches, Judgement, str | None]:
+        """The plan as typed, or with its slips corrected when that finds clearly better results."""
+        evaluator = self._evaluator(view)
+        for concept in plan.concepts:
+            concept.unknown = not _known(evaluator, self._tk, concept)
+        as_typed = copy.deepcopy(plan)
+        suggestion = self._correct_slips(view, plan)
+
+        def run(p: QueryPlan) -> tuple[Matches, Judgement]:
+            found = execute(lambda q: self._matches(evaluator, q, filters), self._tk, p)
+            best = found.best(1)
+            return found, judge(evaluator, self._tk, p, best[0] if best else None)
+
+        matches, judgement = run(plan)
+        if not any(c.corrected_from for c in plan.concepts):
+            return plan, matches, judgement, None
+        for concept in as_typed.concepts:
+            concept.by_char = concept.by_char or (
+                is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown
+            )
+        typed_matches, typed_judgement = run(as_typed)
+        if judgement.better_than(typed_judgement):
+            # A suggestion must read as a query the library plainly answers, or it is not shown.
+            sure = judgement.confidence(plan.short) == "high"
+            return plan, matches, judgement, suggestion if sure else None
+        return as_typed, typed_matches, typed_judgement, None
 
     def _evaluator(self, view: _View) -> Evaluator:
         if view.evaluator is None:
@@ -382,17 +410,20 @@ class SearchEngine:
                     evaluator.facets = self._facet_cache.columns(evaluator.leaves)
         return evaluator.facets.count(docs)
 
-    def _correct_slips(self, view: _View, plan: QueryPlan, synonyms: SynonymTable) -> str | None:
+    def _correct_slips(self, view: _View, plan: QueryPlan) -> str | None:
+        synonyms, _, lexicon = self._phrasing
+        general = self._tk.FREQ.get
         corrected = False
         for concept in plan.concepts:
-            if not is_cjk(concept.text) or _known(self._evaluator(view), self._tk, concept):
+            if not is_cjk(concept.text) or not concept.unknown:
                 continue
-            fix = self._slip_corrector(view).correct(concept.text)
+            fix = self._slip_corrector(view).correct(concept.text, lambda w: general(w, 0), lexicon)
             if fix:
                 concept.corrected_from, concept.text = concept.text, fix
                 concept.variants = synonyms.variants(fix)
+                concept.soft = concept.unknown = False
                 corrected = True
-            elif len(concept.text) == 2:
+            elif len(concept.text) == 2 and general(concept.text, 0) < KNOWN_FREQ:
                 concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
         if not corrected or len(plan.folded) > 60:
             return None
@@ -413,7 +444,7 @@ class SearchEngine:
         """Title suggestions while typing: earlier words must match, the last one is a prefix."""
         text = prefix if isinstance(prefix, str) else ""
         limit = max(1, min(int(limit), 20))
-        synonyms, scanner = self._phrasing
+        synonyms, scanner, _ = self._phrasing
         plan = plan_query(text[:100], self._tk, scanner, synonyms)
         words = [c.text for c in plan.concepts if term_forms(self._tk, c.text)]
         if not words:
@@ -519,7 +550,18 @@ def _empty_facets() -> dict[str, dict[str, int]]:
 
 def _no_results(text: str) -> SearchResults:
     message = MESSAGE_JUNK if text.strip() else MESSAGE_EMPTY
-    return SearchResults(query=text, total=0, hits=[], facets=_empty_facets(), message=message)
+    return SearchResults(query=text, total=0, hits=[], facets=_empty_facets(), message=message,
+                         confidence="none")
+
+
+def _doc_script(searcher: Searcher) -> Callable[[int], str | None]:
+    """docnum → the script (Simplified/Traditional) its title and summary are written in."""
+
+    def script(docnum: int) -> str | None:
+        fields = searcher.stored_fields(docnum)
+        return script_of(fields.get("title", "") + fields.get("summary", ""))
+
+    return script
 
 
 def _mark_terms(concepts: list[Concept]) -> list[str]:

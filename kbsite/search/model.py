@@ -56,3 +56,4 @@ class SearchResults:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     message: str | None = None
+    confidence: str = "none"  # high: the first result plainly answers; low: it may not; none: nothing found

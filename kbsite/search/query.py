@@ -33,6 +33,15 @@ MAX_KEY_TERMS = 6
 FIELD_BOOSTS = {"title": 2.5, "tags": 2.0, "summary": 1.5, "category": 1.0, "body": 1.0}
 VARIANT_FIELDS = ("title", "tags", "summary", "body")
 SYNONYM_BOOST = 0.8
+PHRASE_BONUS = 1.5
+GENERIC_IDF = 5.6  # jieba IDF below this: 问题 4.0, 东西 4.8, 商品 5.3; 衣服 6.1 and 退款 10.1 stay
+# Chat openers and hedges: they say nothing about the topic, in any position.
+_FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请问一下 咨询 咨询一下 你好 您好 在吗 在不在 亲亲
+    老板 掌柜 店家 客服你好 麻烦你 麻烦您 谢谢你 谢谢您 有没有 是不是 能否 行不行 可以吗 怎么回事 咋回事 咋办 咋
+    怎么办 怎么弄 怎么搞 帮我 帮忙 帮我看看 看看 查查 查一下 一下子 告诉我 知道 请教 问一问 宝贝 这边 那边
+    急急急 急 谢谢 感谢 拜托"""
+FILLER = frozenset(_FILLER_TEXT.split())
+_MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 
 
 @dataclass
@@ -44,6 +53,8 @@ class Concept:
     variants: list[str] = field(default_factory=list)
     corrected_from: str | None = None
     by_char: bool = False  # unknown word: every character must match instead
+    soft: bool = False  # generic word (问题, 东西, a lone character): ranks, never required
+    unknown: bool = False  # no entry of the library holds this word
 
 
 @dataclass
@@ -56,11 +67,16 @@ class QueryPlan:
 
 
 class SynonymTable:
-    """Query-time synonym groups, keyed by folded member."""
+    """Query-time synonym groups, keyed by folded member.
+
+    A customer word may belong to several concepts (坏了 is transit damage or a
+    repair case): it expands to the members of every group that lists it, and
+    its first group is the concept it stands for when deduplicating.
+    """
 
     def __init__(self, groups: Iterable[Sequence[str]] = ()):
         self.groups: list[list[str]] = []
-        self.member_group: dict[str, int] = {}
+        self.member_groups: dict[str, list[int]] = {}
         for group in groups:
             members = list(
                 dict.fromkeys(w for w in (clean_text(str(m)).strip() for m in group) if w)
@@ -70,14 +86,15 @@ class SynonymTable:
             index = len(self.groups)
             self.groups.append(members)
             for member in members:
-                self.member_group.setdefault(member, index)
+                self.member_groups.setdefault(member, []).append(index)
+        self.member_group = {m: found[0] for m, found in self.member_groups.items()}
 
     def variants(self, word: str) -> list[str]:
-        """The other members of ``word``'s group (empty when it has none)."""
-        index = self.member_group.get(word)
-        if index is None:
-            return []
-        return [m for m in self.groups[index] if m != word]
+        """The other members of every group of ``word`` (empty when it has none)."""
+        out: dict[str, None] = {}
+        for index in self.member_groups.get(word, ()):
+            out.update((m, None) for m in self.groups[index] if m != word)
+        return list(out)
 
 
 class PhraseScanner:
@@ -90,17 +107,41 @@ class PhraseScanner:
         for options in self.by_first.values():
             options.sort(key=len, reverse=True)
 
+    def every(self, text: str) -> list[str]:
+        """Every phrase occurring in ``text``, overlapping ones included, in order."""
+        return [
+            p for i, ch in enumerate(text) for p in self.by_first.get(ch, ()) if text.startswith(p, i)
+        ]
+
     def extract(self, text: str) -> tuple[list[str], str]:
-        """Found phrases in order, and the text with them blanked out."""
+        """Found phrases in order, and the text with them blanked out.
+
+        The phrases chosen cover as many characters as possible (then: as few
+        phrases as possible), so 微信支付宝 reads 微信 / 支付宝, not 微信支付 / 宝.
+        """
+        n = len(text)
+        # best[i] = (covered, -phrases, phrase starting at i or "") for text[i:]
+        best: list[tuple[int, int, str]] = [(0, 0, "")] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            covered, count, _ = best[i + 1]
+            choice = (covered, count, "")
+            for phrase in self.by_first.get(text[i], ()):
+                if text.startswith(phrase, i):
+                    after = best[i + len(phrase)]
+                    option = (after[0] + len(phrase), after[1] - 1, phrase)
+                    # On a tie the phrase starting here wins (left to right), then the longer one.
+                    if option[:2] > choice[:2] or (option[:2] == choice[:2] and not choice[2]):
+                        choice = option
+            best[i] = choice
         found: list[str] = []
         rest: list[str] = []
         i = 0
-        while i < len(text):
-            match = next((p for p in self.by_first.get(text[i], ()) if text.startswith(p, i)), None)
-            if match:
-                found.append(match)
+        while i < n:
+            phrase = best[i][2]
+            if phrase:
+                found.append(phrase)
                 rest.append(" ")
-                i += len(match)
+                i += len(phrase)
             else:
                 rest.append(text[i])
                 i += 1
@@ -114,14 +155,39 @@ def plan_query(
     raw = strip_speakers(raw[: MAX_QUERY_CHARS * 2])
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
-    words = query_words(tk, rest)
+    phrases = [p for p in phrases if p not in FILLER]
+    words = [w for w in _drop_modal(query_words(tk, rest)) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
         chosen = [(w, 1.0) for w in dict.fromkeys(phrases + words)]
     else:
-        chosen = _key_terms(phrases, words)
+        # A long text keeps overlapping phrases too (过了七天 in 过了七天无理由).
+        extra = [p for p in scanner.every(folded) if p not in FILLER and p not in phrases]
+        chosen = _key_terms(phrases + extra, words)
+        phrases = phrases + extra
     concepts = _dedupe_by_group(chosen, synonyms)
+    known = set(phrases)
+    for concept in concepts:
+        concept.soft = not (concept.text in known or concept.variants) and is_generic(concept.text)
+    if all(c.soft for c in concepts):
+        for concept in concepts:
+            concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def _drop_modal(words: list[str]) -> list[str]:
+    """能修 → 修, 想退 → 退: jieba glues a modal verb to a one-character verb that follows it."""
+    return [w[1:] if len(w) == 2 and w[0] in _MODALS and is_cjk(w) else w for w in words]
+
+
+def is_generic(word: str) -> bool:
+    """A word too common to require: a lone ideograph, a bare number, or a word used everywhere."""
+    if word.isascii():
+        return word.isdigit()
+    if len(word) == 1:
+        return True
+    idf, _median = idf_table()
+    return idf.get(word, GENERIC_IDF) < GENERIC_IDF
 
 
 def strip_speakers(text: str) -> str:
@@ -137,24 +203,25 @@ def strip_speakers(text: str) -> str:
 
 
 def _key_terms(phrases: list[str], words: list[str]) -> list[tuple[str, float]]:
-    """TF-IDF key terms of a long text; known domain phrases always win a place."""
+    """TF-IDF key terms of a long text; the library's own phrases count extra.
+
+    Phrases (dictionary words, synonym members) are scored like any word, times
+    ``PHRASE_BONUS``, so a pasted message keeps its domain terms (发票, 尺码)
+    while a colloquial member that happens to occur (大小) competes fairly.
+    """
     idf, median = idf_table()
-    candidates = [w for w in words if len(w) >= 2]
-    counts = Counter(candidates)
-    scored = sorted(
-        ((w, n * idf.get(w, median)) for w, n in counts.items()),
-        key=lambda item: item[1],
-        reverse=True,
-    )
-    chosen = [(p, 1.0) for p in dict.fromkeys(phrases)][:MAX_KEY_TERMS]
-    if scored:
-        top = scored[0][1]
-        for word, score in scored:
-            if len(chosen) >= MAX_KEY_TERMS:
-                break
-            if all(word != c for c, _ in chosen):
-                chosen.append((word, 0.5 + 0.5 * score / top))
-    return chosen
+    counts = Counter([w for w in words if len(w) >= 2 and not is_generic(w)])
+    phrase_counts = Counter(phrases)
+    scores: dict[str, float] = {}
+    for word, n in counts.items():
+        scores[word] = n * idf.get(word, median)
+    for phrase, n in phrase_counts.items():
+        scores[phrase] = (n + counts.get(phrase, 0)) * idf.get(phrase, median) * PHRASE_BONUS
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:MAX_KEY_TERMS]
+    if not ranked:
+        return []
+    top = ranked[0][1]
+    return [(word, 0.5 + 0.5 * score / top) for word, score in ranked]
 
 
 def _dedupe_by_group(chosen: list[tuple[str, float]], synonyms: SynonymTable) -> list[Concept]:

@@ -30,6 +30,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from kbsite.search.analysis import fold_key
 from kbsite.search.whoosh_seam import column_bytes, length_bytes, read_postings
 
 K1, B = 1.2, 0.75
@@ -85,6 +86,29 @@ class Matches:
         """Only the docs set in ``mask`` (a boolean array indexed by docnum)."""
         return self.where(mask[self.docs])
 
+    def plus(self, other: Matches) -> Matches:
+        """These matches, with ``other``'s scores added where it matches the same docs."""
+        mine, theirs = _intersect(self.docs, other.docs)
+        if not len(mine):
+            return self
+        scores = self.scores.copy()
+        scores[mine] += other.scores[theirs]
+        return Matches(self.docs, scores)
+
+    def then(self, other: Matches) -> Matches:
+        """These matches, followed by ``other``'s other docs scaled to rank below all of them."""
+        extra = ~np.isin(other.docs, self.docs)
+        if not extra.any():
+            return self
+        docs, scores = other.docs[extra], other.scores[extra]
+        if len(self.docs):
+            floor = float(self.scores.min())
+            top = float(scores.max()) or 1.0
+            scores = scores * (0.99 * floor / top)
+        merged = np.concatenate([self.docs, docs])
+        order = np.argsort(merged, kind="stable")
+        return Matches(merged[order], np.concatenate([self.scores, scores])[order])
+
     def best(self, n: int | None = None) -> list[tuple[float, int]]:
         """(score, docnum) best first, ties by lower docnum (Whoosh's order); the top ``n`` only."""
         docs, scores = self.docs, self.scores
@@ -107,10 +131,16 @@ class SegmentFacets:
     def __init__(self, leaf) -> None:
         count = leaf.doc_count_all()
         self.type_names, self.type = _coded(column_bytes(leaf, "type", count))
-        self.category_names, self.category = _coded(column_bytes(leaf, "category_path", count))
+        categories = [_folded(raw) for raw in column_bytes(leaf, "category_path", count)]
+        self.category_names, self.category = _coded(categories)
         self.tag_names, self.tag_starts, self.tags = _coded_lists(
             column_bytes(leaf, "tags_col", count)
         )
+
+
+def _folded(raw: bytes) -> bytes:
+    """A category or tag list folded (丟件 → 丢件), so one concept is one facet value."""
+    return "\x1f".join(fold_key(part) for part in raw.decode("utf-8").split("\x1f")).encode("utf-8")
 
 
 def _coded(raws: list[bytes]) -> tuple[list[str], np.ndarray]:
@@ -129,7 +159,7 @@ def _coded_lists(raws: list[bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
     for i, raw in enumerate(raws):
         found = memo.get(raw)
         if found is None:
-            tags = dict.fromkeys(raw.decode("utf-8").split("\x1f")) if raw else {}
+            tags = dict.fromkeys(_folded(raw).decode("utf-8").split("\x1f")) if raw else {}
             found = memo[raw] = [codes.setdefault(t, len(codes)) for t in tags]
         flat.extend(found)
         starts[i + 1] = len(flat)
@@ -271,6 +301,10 @@ class Evaluator:
     def matches(self, query: wq.Query) -> Matches:
         """Every live document matching ``query``, with its score."""
         return self._eval(query, 1.0)
+
+    def matches_within(self, query: wq.Query, docs: np.ndarray) -> Matches:
+        """Matches of ``query`` among the sorted docnums ``docs`` only."""
+        return self._eval(query, 1.0, docs)
 
     def docs(self, fieldname: str, text: str) -> np.ndarray:
         """Sorted live docnums holding an exact (ID/keyword) term, cached."""

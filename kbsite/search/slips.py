@@ -4,17 +4,31 @@ Customers and agents type with pinyin input methods, so most slips are
 homophones (运废 → 运费, 退宽 → 退款). The vocabulary is the CJK terms of the
 title, tags and summary fields; candidates are found by toneless pinyin
 first, then by one differing character, and ranked by document frequency.
+
+A correct word is never rewritten: a string that jieba's general dictionary
+holds with at least ``KNOWN_FREQ`` occurrences (空调, 奶粉, 白条) is known even
+when the library never uses it. A rarer dictionary entry (优惠卷, 视屏: common
+misspellings that made it into the dictionary) is corrected only to a
+homophone that general Chinese uses far more. A correction is always a real
+word (in the general dictionary or the library's own lexicon), never an index
+bigram such as 条可. Pinyin is compared with the pairs many speakers merge
+folded (投述 → 投诉: shu/su), true homophones first.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from kbsite.search.analysis import is_cjk, pinyin_keys
 from kbsite.search.scoring import per_segment
 
 VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
+KNOWN_FREQ = 5  # jieba dictionary count from which a word is taken as correctly written
+RARE_RATIO = 10  # a rare dictionary entry yields only to a homophone this many times commoner
+Frequency = Callable[[str], int]
 
 
 class SegmentVocabulary:
@@ -32,7 +46,7 @@ class SegmentVocabulary:
         self.by_pinyin: dict[str, list[str]] = defaultdict(list)
         self.by_mask: dict[str, list[str]] = defaultdict(list)
         for term in self.df:
-            for key in pinyin_keys(term):
+            for key in sound_keys(term):
                 self.by_pinyin[key].append(term)
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
@@ -53,26 +67,53 @@ class SlipCorrector:
         """Documents holding ``term`` in the vocabulary fields, over all segments."""
         return sum(part.df.get(term, 0) for part in self.parts)
 
-    def correct(self, word: str) -> str | None:
-        """The most frequent known term that sounds like, or differs by one character from, ``word``."""
+    def correct(self, word: str, general: Frequency, lexicon: frozenset[str] = frozenset()) -> str | None:
+        """The most frequent known word that sounds like, or differs by one character from, ``word``.
+
+        ``general`` gives a word's count in jieba's dictionary; ``lexicon`` is the
+        library's own words (dictionary and synonyms). None when ``word`` is known.
+        """
         if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)) or self.frequency(word):
             return None
-        sounds = {t for part in self.parts for key in pinyin_keys(word) for t in part.by_pinyin.get(key, ())}
+        own = general(word)
+        if own >= KNOWN_FREQ or word in lexicon:
+            return None
+
+        def is_word(term: str) -> bool:
+            return term in lexicon or general(term) >= max(1, own * RARE_RATIO)
+
+        exact = set(pinyin_keys(word))
+        sounds = {t for part in self.parts for key in sound_keys(word) for t in part.by_pinyin.get(key, ())}
+        sounds = {t for t in sounds if is_word(t)}
         if sounds:
-            return max(sorted(sounds), key=self.frequency)
+            # A true homophone (正频 → 正品) before one that only sounds alike to some (赠品).
+            same = {t for t in sounds if exact & set(pinyin_keys(t))}
+            return max(sorted(same or sounds), key=self.frequency)
+        if own:
+            return None  # a dictionary entry: only a homophone may replace it
+        # Two characters with one changed is any pair sharing a character (宝能 → 不能): homophones only.
         near = {
             t
             for part in self.parts
             for i in range(len(word))
             for t in part.by_mask.get(_mask(word, i), ())
-            if len(word) >= 3 or _same_initial(t[i], word[i])
+            if len(word) >= 3 and is_word(t)
         }
         return max(sorted(near), key=self.frequency) if near else None
 
 
+_FUZZY = [(re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"\bl"), "n"), (re.compile(r"([aei])ng\b"), r"\1n")]
+
+
+def sound_keys(word: str) -> set[str]:
+    """Pinyin spellings with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n)."""
+    out = set()
+    for key in pinyin_keys(word):
+        for pattern, repl in _FUZZY:
+            key = pattern.sub(repl, key)
+        out.add(key)
+    return out
+
+
 def _mask(term: str, i: int) -> str:
     return term[:i] + "\x00" + term[i + 1 :]
-
-
-def _same_initial(a: str, b: str) -> bool:
-    return bool({k[:1] for k in pinyin_keys(a)} & {k[:1] for k in pinyin_keys(b)})

@@ -21,7 +21,14 @@ from kbsite.content import service as content
 from kbsite.db import session, utcnow
 from kbsite.errors import Forbidden, Invalid, NotFound
 from kbsite.training import (
-    attempts, catalog, certificates, gradepreview, marking, progress, reports, reviewqueue,
+    attempts,
+    catalog,
+    certificates,
+    gradepreview,
+    marking,
+    progress,
+    reports,
+    reviewqueue,
 )
 from kbsite.training.models import Assignment, Attempt
 from kbsite.training.quizformat import SLUG_RE, normalize_quiz, public_question, validate_quiz_meta

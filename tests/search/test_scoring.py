@@ -296,7 +296,8 @@ def test_facet_counts_equal_a_plain_count(segmented, seg_searcher):
 def _query_of(engine, text: str) -> wq.Query:
     from kbsite.search.query import combine, concept_query, plan_query
 
-    plan = plan_query(text, engine._tk, engine._scanner, engine._synonyms)
+    synonyms, scanner, _ = engine._phrasing
+    plan = plan_query(text, engine._tk, scanner, synonyms)
     clauses = [c for c in (concept_query(engine._tk, x) for x in plan.concepts) if c]
     return combine(clauses, require_all=plan.short)
 

@@ -1,0 +1,142 @@
+"""Running a query plan, judging how well its best result answers it, and script preference.
+
+The engine plans a query (``query.py``), then this module turns the plan into
+matches (generic words rank but are never required), measures how much of the
+query the best result covers (which gives ``confidence`` and decides whether a
+slip correction is worth a "did you mean"), and puts an entry written in the
+agent's script before its twin in the other script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jieba
+import numpy as np
+from whoosh import query as wq
+
+from kbsite.search.query import Concept, QueryPlan, combine, concept_query, word_query
+from kbsite.search.scoring import Evaluator, Matches
+
+SOFT_WEIGHT = 0.3
+BACKFILL = 10  # fewer full matches than this: partial matches follow them  # a generic word or lone character, next to the words that carry the topic
+STRONG_FIELDS = ("title", "tags", "summary")
+SCRIPT_BONUS = 1.1  # twins in two scripts score alike: 10 % puts the agent's script first
+SCRIPT_WINDOW = 5  # candidates past the page that may move up into it
+# confidence (calibrated on tuning data): the share of the known key words the best result must
+# hold, and how many key words no entry knows a short query (or what share a long one) may have
+HIGH_KNOWN_COVERAGE = 0.5
+MAX_UNKNOWN_SHORT = 1
+MAX_UNKNOWN_SHARE_LONG = 0.6
+
+Match = Callable[[wq.Query], Matches]
+
+
+@dataclass
+class Judgement:
+    """How well the best result answers the plan (its key concepts: not generic, 2+ characters)."""
+
+    held: float  # weight of the key concepts the best result matches
+    known: float  # weight of the key concepts some entry of the library holds
+    total: float  # weight of every key concept
+    strong: int  # key concepts the best result holds in its title, tags or summary
+    unknown: int  # key concepts no entry holds (a topic the library may not cover)
+    top: float  # the best score
+
+    @property
+    def coverage(self) -> float:
+        """Share of the whole query the best result answers."""
+        return self.held / self.total if self.total else 0.0
+
+    @property
+    def known_coverage(self) -> float:
+        """Share of the words the library knows that the best result holds."""
+        return self.held / self.known if self.known else 0.0
+
+    def better_than(self, other: Judgement) -> bool:
+        """Clearly better: covers more of the query, or as much with a much higher score."""
+        if self.coverage > other.coverage + 0.01:
+            return True
+        return abs(self.coverage - other.coverage) <= 0.01 and self.top >= 1.3 * other.top
+
+    def confidence(self, short: bool) -> str:
+        """``high`` when the best result plainly answers the query, else ``low``.
+
+        Calibrated on the tuning sets only (bench/queries.yaml and heldout-a).
+        """
+        if not self.strong or self.known_coverage < HIGH_KNOWN_COVERAGE:
+            return "low"
+        allowed = MAX_UNKNOWN_SHORT if short else MAX_UNKNOWN_SHARE_LONG * self.total
+        return "high" if self.unknown <= allowed else "low"
+
+
+def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
+    """Matches of a plan: key concepts required (short queries), the others only add score.
+
+    Generic words and words the library never uses are not required. When the
+    required words leave fewer than ``BACKFILL`` results, results matching only
+    some of the words follow, ranked below every full match.
+    """
+    pairs = [(c, q) for c, q in ((c, concept_query(tk, c)) for c in plan.concepts) if q is not None]
+    core = [q for c, q in pairs if _required(c)]
+    soft = [q for c, q in pairs if not _required(c)]
+    if not core:
+        core, soft = [q for _, q in pairs], []
+    matches = match(combine(core, require_all=plan.short))
+    if soft and len(matches):
+        matches = matches.plus(match(wq.Or(soft, boost=SOFT_WEIGHT)))
+    if plan.short and len(pairs) > 1 and len(matches) < BACKFILL:
+        some = match(wq.Or([q if _required(c) else wq.Or([q], boost=SOFT_WEIGHT) for c, q in pairs]))
+        matches = matches.then(some)
+    return matches
+
+
+def _required(concept: Concept) -> bool:
+    return not concept.soft and (concept.by_char or not concept.unknown)
+
+
+def judge(evaluator: Evaluator, tk: jieba.Tokenizer, plan: QueryPlan, best: tuple[float, int] | None) -> Judgement:
+    """How much of the plan's key concepts the best result ``(score, docnum)`` holds."""
+    if best is None:
+        return Judgement(0.0, 0.0, 0.0, 0, 0, 0.0)
+    score, doc = best
+    within = np.array([doc], dtype=np.int32)
+    key = [c for c in plan.concepts if _is_key(c)] or plan.concepts
+    judgement = Judgement(0.0, 0.0, sum(c.weight for c in key), 0, 0, score)
+    for concept in key:
+        if concept.unknown or concept.by_char:
+            judgement.unknown += 1
+            continue
+        judgement.known += concept.weight
+        query = concept_query(tk, concept)
+        if query is not None and len(evaluator.matches_within(query, within)):
+            judgement.held += concept.weight
+            judgement.strong += _in_strong_field(evaluator, tk, concept, within)
+    return judgement
+
+
+def _is_key(concept: Concept) -> bool:
+    return not concept.soft and (len(concept.text) >= 2 or concept.text.isascii())
+
+
+def _in_strong_field(evaluator: Evaluator, tk, concept: Concept, within: np.ndarray) -> bool:
+    if concept.by_char:
+        return False
+    parts = [word_query(tk, w, fields=STRONG_FIELDS) for w in [concept.text, *concept.variants]]
+    kept = [p for p in parts if p is not None]
+    return bool(kept) and bool(len(evaluator.matches_within(wq.Or(kept), within)))
+
+
+def prefer_script(
+    ranked: list[tuple[float, int]], script: str | None, script_of_doc: Callable[[int], str | None]
+) -> list[tuple[float, int]]:
+    """Re-rank so that, of two near-equal results, the one in the query's script comes first."""
+    if script is None or len(ranked) < 2:
+        return ranked
+    scored = [
+        (score * SCRIPT_BONUS if script_of_doc(doc) == script else score, doc, score)
+        for score, doc in ranked
+    ]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(score, doc) for _adjusted, doc, score in scored]
