@@ -71,10 +71,32 @@ def bring_schema_up_to_date() -> None:
     init_database()
 
 
-def import_paths(paths: list[Path]) -> None:
-    """Parse every file, then apply all of them in one transaction, with progress."""
-    from kbsite.content import service
+def import_paths(paths: list[Path], default_type: str | None = None) -> None:
+    """Parse every file (Markdown leniently, spreadsheets row by row), then apply all in one go."""
+    from kbsite.content import imports, service
 
+    sheets = [p for p in paths if p.suffix.lower() in imports.SHEET_SUFFIXES]
+    items, derived = _collect_markdown([p for p in paths if p not in sheets], default_type)
+    for path in sheets:
+        plan = imports.read_sheet_file(path)
+        _echo_plan(plan)
+        if not plan.ok:
+            _fail(f"{path.name}：有 {plan.count('reject')} 行被拒绝，未导入任何内容")
+        items += plan.items
+    for source, notes in derived.items():
+        click.echo(f"{Path(source).name}：自动补全了 {len(notes)} 项")
+        for note in notes:
+            click.echo(f"  · {note}")
+    click.echo("写入数据库并更新搜索索引……")
+    report = service.import_items(items)
+    click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
+
+
+def _collect_markdown(paths: list[Path], default_type: str | None):
+    from kbsite.content import imports
+
+    if not paths:
+        return [], {}
     bar = None
 
     def progress(done: int, total: int, _path) -> None:
@@ -85,13 +107,20 @@ def import_paths(paths: list[Path]) -> None:
         bar.update(done - bar.pos)
 
     try:
-        items = files.collect(paths, progress=progress)
+        return imports.collect_markdown(paths, default_type, progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo("写入数据库并更新搜索索引……")
-    report = service.import_items(items)
-    click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
+
+
+def _echo_plan(plan) -> None:
+    click.echo(f"{plan.name}：新建 {plan.count('create')}，修改 {plan.count('update')}，"
+               f"不变 {plan.count('unchanged')}，拒绝 {plan.count('reject')}")
+    for row in plan.rows:
+        if row.action == "reject":
+            click.secho(f"  {row.reason}", fg="red", err=True)
+        for note in row.notes:
+            click.echo(f"  {row.where}：{note}")
 
 
 def _table_progress(table: str, rows: int) -> None:
@@ -125,12 +154,14 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("import")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-    def import_cmd(paths):
-        """Import Markdown files (all-or-nothing; unchanged files make no revision)."""
+    @click.option("--type", "default_type", type=click.Choice(list(files.KINDS)),
+                  help="Type for Markdown files that name none and sit in no typed folder")
+    def import_cmd(paths, default_type):
+        """Import Markdown files and .xlsx/.csv template sheets (all-or-nothing)."""
         if not has_schema():
             init_database()
         try:
-            import_paths(list(paths))
+            import_paths(list(paths), default_type)
         except files.ImportFailed as exc:
             for err in exc.errors:
                 click.secho(str(err), fg="red", err=True)
@@ -140,11 +171,21 @@ def init_app(app: Flask) -> None:
             _fail(exc)
 
     @app.cli.command("export")
-    @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-    def export_cmd(dest):
-        """Export the whole library as Markdown files with YAML front matter."""
-        from kbsite.content import service
+    @click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write the phrasing templates to this .xlsx file instead")
+    def export_cmd(dest, xlsx):
+        """Export the whole library as Markdown files, or the templates as a spreadsheet."""
+        from kbsite.content import imports, service
+        from kbsite.phrasing import sheet
 
+        if xlsx is not None:
+            templates = imports.export_templates()
+            xlsx.write_bytes(sheet.write_xlsx(templates))
+            click.echo(f"已导出 {len(templates)} 条话术模板到 {xlsx}")
+            return
+        if dest is None:
+            _fail("请给出导出目录，或用 --xlsx 文件名 导出话术表格")
         written = files.write_tree(service.export_items(), dest)
         click.echo(f"已导出 {len(written)} 个文件到 {dest}")
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 
 from flask import current_app, has_app_context
 from markupsafe import escape
@@ -313,8 +314,19 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> ImportReport:
-    """Apply parsed files all-or-nothing; an unchanged file makes no revision."""
+def import_note(source: str) -> str:
+    """The revision note of an import: the file's name, never a server path."""
+    name = PurePath(source.replace("\\", "/").rsplit(":", 1)[-1]).name or source
+    return f"从文件「{name}」导入"
+
+
+def import_items(items: Iterable[files.ItemData], actor: User | None = None, *,
+                 for_review: bool = False) -> ImportReport:
+    """Apply parsed files all-or-nothing; an unchanged file makes no revision.
+
+    ``for_review`` (a trainer's import) queues every change for review instead of
+    publishing it, so an import never bypasses the four-eyes rule.
+    """
     items = list(items)
     prepared = [(it, Draft(it.title, it.category, it.tags, it.body, it.meta)) for it in items]
     rendered = {it.slug: _render(d) for it, d in prepared}
@@ -336,13 +348,14 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> 
             else:
                 if item.type != it.type:
                     raise Invalid(f"{it.source}: 条目 {it.slug} 已存在且类型为 {item.type}，不能改为 {it.type}")
-                compare = item.published if it.status == "published" else item.latest
+                compare = item.published if it.status == "published" and not for_review else item.latest
                 if compare is not None and compare.content_hash == content_hash(draft):
                     report.unchanged.append(it.slug)
                     continue
                 report.updated.append(it.slug)
             state = "published" if it.status == "published" else "draft"
-            _append(sess, item, draft, rendered[it.slug], actor, f"导入 {it.source}", state)
+            _append(sess, item, draft, rendered[it.slug], actor, import_note(it.source),
+                    "pending" if for_review else state)
         audit.record(sess, actor, "library.import", "library",
                      created=len(report.created), updated=len(report.updated))
     _changed(report.created + report.updated)
