@@ -314,10 +314,14 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
 
 
+def file_name(source: str) -> str:
+    """The file name of an import source (a path, or ``archive.zip:folder/file.md``)."""
+    return PurePath(source.replace("\\", "/").rsplit(":", 1)[-1]).name or source
+
+
 def import_note(source: str) -> str:
     """The revision note of an import: the file's name, never a server path."""
-    name = PurePath(source.replace("\\", "/").rsplit(":", 1)[-1]).name or source
-    return f"从文件「{name}」导入"
+    return f"从文件「{file_name(source)}」导入"
 
 
 def import_items(items: Iterable[files.ItemData], actor: User | None = None, *,
