@@ -80,9 +80,10 @@ def target_text(target: str) -> str:
     return TARGET_NAMES.get(target, target)
 
 
-def action_choices() -> list[tuple[str, str]]:
-    """(code, label) for the audit page's filter, grouped by area."""
-    return sorted(ACTION_LABELS.items())
+def action_choices(everything: bool) -> list[tuple[str, str]]:
+    """(code, label) for the audit page's filter, grouped by area; admin-only ones for admins."""
+    return sorted((code, label) for code, label in ACTION_LABELS.items()
+                  if everything or not code.startswith(ADMIN_ONLY_PREFIXES))
 
 
 @dataclass

@@ -105,7 +105,7 @@ def audit_log():
     rows = auditlog.events(f, everything, auditlog.PAGE_SIZE + 1, (page - 1) * auditlog.PAGE_SIZE)
     return render_template("admin/audit.html", events=rows[:auditlog.PAGE_SIZE], f=f, page=page,
                            more=len(rows) > auditlog.PAGE_SIZE, everything=everything,
-                           actions=auditlog.action_choices())
+                           actions=auditlog.action_choices(everything))
 
 
 @bp.get("/audit.csv")

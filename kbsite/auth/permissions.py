@@ -13,7 +13,7 @@ from typing import Any
 AGENT = frozenset({"read", "search", "copy", "train"})
 # view_audit: the audit log of content and training; audit (admins): also accounts and tokens.
 TRAINER = AGENT | {"view_drafts", "author", "review", "insights", "manage_training", "view_audit"}
-ADMIN = TRAINER | {"approve_own", "admin_users", "audit", "import_library", "backup"}
+ADMIN = TRAINER | {"admin_users", "audit", "import_library", "backup"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"agent": AGENT, "trainer": TRAINER, "admin": ADMIN}
 ROLE_LABELS = {"agent": "客服", "trainer": "培训师", "admin": "管理员"}
