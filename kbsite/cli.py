@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from kbsite import files
 from kbsite.errors import DomainError
@@ -121,6 +122,34 @@ def _echo_plan(plan) -> None:
             click.secho(f"  {row.reason}", fg="red", err=True)
         for note in row.notes:
             click.echo(f"  {row.where}：{note}")
+
+
+def startup_summary(host: str, port: int, stats: dict, accounts: list[tuple[str, str, str]]) -> list[str]:
+    """What ``kbsite run`` prints once ready: address, database, index and library, in Chinese."""
+    from kbsite.auth.permissions import ROLE_LABELS
+    from kbsite.content.models import Item
+    from kbsite.db import database, session
+    from kbsite.web import TYPE_LABELS
+
+    url = database().engine.url
+    kind = {"sqlite": "SQLite（内置）", "postgresql": "PostgreSQL"}.get(url.get_backend_name(), url.get_backend_name())
+    counts = dict(session().execute(select(Item.type, func.count()).group_by(Item.type)).all())
+    library = "，".join(f"{TYPE_LABELS.get(t, t)} {n}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    if stats.get("rebuilt"):
+        index = f"已重建（{stats['rebuilt']} 条）"
+    elif stats.get("updated") or stats.get("deleted"):
+        index = f"已同步（更新 {stats.get('updated', 0)} 条，删除 {stats.get('deleted', 0)} 条）"
+    else:
+        index = "已是最新"
+    lines = ["", f"kbsite 已启动：http://{host}:{port}/",
+             f"  数据库：{kind}  {url.render_as_string(hide_password=True)}",
+             f"  搜索索引：{index}",
+             f"  内容：共 {sum(counts.values())} 条" + (f"（{library}）" if library else "")]
+    if accounts:
+        lines.append("演示账号（请在正式使用前修改密码）：")
+        lines += [f"  {u:10s} 密码 {p:22s} 角色 {ROLE_LABELS.get(r, r)}" for u, p, r in accounts]
+    lines.append("按 Ctrl+C 停止。")
+    return lines
 
 
 def _table_progress(table: str, rows: int) -> None:
@@ -296,11 +325,8 @@ def init_app(app: Flask) -> None:
         if rerendered := rerender_outdated():
             click.echo(f"已按新的渲染规则重新生成 {rerendered} 个版本的 HTML")
         stats = service().catch_up()
-        click.echo(f"搜索索引：{stats}")
-        click.echo(f"\nkbsite 已启动：http://{host}:{port}/")
-        if accounts:
-            click.echo("演示账号（请在正式使用前修改密码）：")
-            for username, password, role in accounts:
-                click.echo(f"  {username:10s} 密码 {password:22s} 角色 {role}")
+        for line in startup_summary(host, port, stats, accounts):
+            click.echo(line)
+        logging.getLogger("waitress").setLevel(logging.WARNING)  # the summary above says it all
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
               ident="kbsite")
