@@ -91,6 +91,12 @@ def get_revision(item: Item, number: int, sess: Session | None = None) -> Revisi
     return rev
 
 
+def free_slug(title: str) -> str:
+    """A readable slug for a new item from its title's pinyin, unused so far (the editor's default)."""
+    taken = set(session().scalars(select(Item.slug)))
+    return files.unique_slug(title, taken)
+
+
 def revisions(item: Item) -> list[Revision]:
     """All revisions of an item, newest first."""
     return list(
