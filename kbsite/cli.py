@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from kbsite import files
 from kbsite.auth.models import ROLES
@@ -75,10 +76,32 @@ def bring_schema_up_to_date() -> None:
     init_database()
 
 
-def import_paths(paths: list[Path]) -> None:
-    """Parse every file, then apply all of them in one transaction, with progress."""
-    from kbsite.content import service
+def import_paths(paths: list[Path], default_type: str | None = None) -> None:
+    """Parse every file (Markdown leniently, spreadsheets row by row), then apply all in one go."""
+    from kbsite.content import imports, service
 
+    sheets = [p for p in paths if p.suffix.lower() in imports.SHEET_SUFFIXES]
+    items, derived = _collect_markdown([p for p in paths if p not in sheets], default_type)
+    for path in sheets:
+        plan = imports.read_sheet_file(path)
+        _echo_plan(plan)
+        if not plan.ok:
+            _fail(f"{path.name}：有 {plan.count('reject')} 行被拒绝，未导入任何内容")
+        items += plan.items
+    for source, notes in derived.items():
+        click.echo(f"{Path(source).name}：自动补全了 {len(notes)} 项")
+        for note in notes:
+            click.echo(f"  · {note}")
+    click.echo("写入数据库并更新搜索索引……")
+    report = service.import_items(items)
+    click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
+
+
+def _collect_markdown(paths: list[Path], default_type: str | None):
+    from kbsite.content import imports
+
+    if not paths:
+        return [], {}
     bar = None
 
     def progress(done: int, total: int, _path) -> None:
@@ -89,20 +112,57 @@ def import_paths(paths: list[Path]) -> None:
         bar.update(done - bar.pos)
 
     try:
-        items = files.collect(paths, progress=progress)
+        return imports.collect_markdown(paths, default_type, progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo("写入数据库并更新搜索索引……")
-    report = service.import_items(items)
-    click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
+
+
+def _echo_plan(plan) -> None:
+    click.echo(f"{plan.name}：新建 {plan.count('create')}，修改 {plan.count('update')}，"
+               f"不变 {plan.count('unchanged')}，拒绝 {plan.count('reject')}")
+    for row in plan.rows:
+        if row.action == "reject":
+            click.secho(f"  {row.reason}", fg="red", err=True)
+        for note in row.notes:
+            click.echo(f"  {row.where}：{note}")
+
+
+def startup_summary(host: str, port: int, stats: dict, accounts: tuple[str, list]) -> list[str]:
+    """What ``kbsite run`` prints once ready: address, database, index and library, in Chinese."""
+    from kbsite.auth.permissions import ROLE_LABELS
+    from kbsite.content.models import Item
+    from kbsite.db import database, session
+    from kbsite.web import TYPE_LABELS
+
+    url = database().engine.url
+    kind = {"sqlite": "SQLite（内置）", "postgresql": "PostgreSQL"}.get(url.get_backend_name(), url.get_backend_name())
+    counts = dict(session().execute(select(Item.type, func.count()).group_by(Item.type)).all())
+    library = "，".join(f"{TYPE_LABELS.get(t, t)} {n}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    if stats.get("rebuilt"):
+        index = f"已重建（{stats['rebuilt']} 条）"
+    elif stats.get("updated") or stats.get("deleted"):
+        index = f"已同步（更新 {stats.get('updated', 0)} 条，删除 {stats.get('deleted', 0)} 条）"
+    else:
+        index = "已是最新"
+    lines = ["", f"kbsite 已启动：http://{host}:{port}/",
+             f"  数据库：{kind}  {url.render_as_string(hide_password=True)}",
+             f"  搜索索引：{index}",
+             f"  内容：共 {sum(counts.values())} 条" + (f"（{library}）" if library else "")]
+    title, shown = accounts
+    if shown:
+        lines.append(title)
+        lines += [f"  {c.username:10s} 密码 {c.password:22s} 角色 {ROLE_LABELS.get(c.role, c.role)}"
+                  for c in shown]
+    lines.append("按 Ctrl+C 停止。")
+    return lines
 
 
 def _table_progress(table: str, rows: int) -> None:
     click.echo(f"  {table}: {rows} 行")
 
 
-def ensure_accounts(demo: bool) -> None:
+def ensure_accounts(demo: bool) -> tuple[str, list]:
     """Demo accounts when asked for; otherwise first accounts once, and no documented password left."""
     from kbsite.auth import bootstrap
     from kbsite.db import database
@@ -114,14 +174,14 @@ def ensure_accounts(demo: bool) -> None:
         embedded = database().engine.dialect.name == "sqlite"
         shown = bootstrap.bootstrap_accounts(embedded) + bootstrap.retire_demo_passwords()
         title = "首批账号的随机密码（只显示这一次，请立即记下；首次登录后必须修改）："
-    if shown:
-        click.echo(title)
-        for c in shown:
-            click.echo(f"  {c.username:10s} 密码 {c.password:22s} 角色 {c.role}")
+    return title, shown
 
 
-def prepare_instance(demo: bool) -> None:
-    """Everything a server needs before it answers: schema, starter library, accounts, index."""
+def prepare_instance(demo: bool) -> tuple[dict, tuple[str, list]]:
+    """Everything a server needs before it answers: schema, starter library, accounts, index.
+
+    Returns the index catch-up figures and the accounts to show once (a heading and credentials).
+    """
     from kbsite.content.service import rerender_outdated
     from kbsite.search import service
 
@@ -132,11 +192,10 @@ def prepare_instance(demo: bool) -> None:
         import_paths([Path(p) for p in current_app.config["STARTER_PATHS"] if Path(p).exists()])
     else:
         bring_schema_up_to_date()
-    ensure_accounts(demo)
+    accounts = ensure_accounts(demo)
     if rerendered := rerender_outdated():
         click.echo(f"已按新的渲染规则重新生成 {rerendered} 个版本的 HTML")
-    stats = service().catch_up()
-    click.echo(f"搜索索引：{stats}")
+    return service().catch_up(), accounts
 
 
 def init_app(app: Flask) -> None:
@@ -150,12 +209,14 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("import")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-    def import_cmd(paths):
-        """Import Markdown files (all-or-nothing; unchanged files make no revision)."""
+    @click.option("--type", "default_type", type=click.Choice(list(files.KINDS)),
+                  help="Type for Markdown files that name none and sit in no typed folder")
+    def import_cmd(paths, default_type):
+        """Import Markdown files and .xlsx/.csv template sheets (all-or-nothing)."""
         if not has_schema():
             init_database()
         try:
-            import_paths(list(paths))
+            import_paths(list(paths), default_type)
         except files.ImportFailed as exc:
             for err in exc.errors:
                 click.secho(str(err), fg="red", err=True)
@@ -165,11 +226,21 @@ def init_app(app: Flask) -> None:
             _fail(exc)
 
     @app.cli.command("export")
-    @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-    def export_cmd(dest):
-        """Export the whole library as Markdown files with YAML front matter."""
-        from kbsite.content import service
+    @click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write the phrasing templates to this .xlsx file instead")
+    def export_cmd(dest, xlsx):
+        """Export the whole library as Markdown files, or the templates as a spreadsheet."""
+        from kbsite.content import imports, service
+        from kbsite.phrasing import sheet
 
+        if xlsx is not None:
+            templates = imports.export_templates()
+            xlsx.write_bytes(sheet.write_xlsx(templates))
+            click.echo(f"已导出 {len(templates)} 条话术模板到 {xlsx}")
+            return
+        if dest is None:
+            _fail("请给出导出目录，或用 --xlsx 文件名 导出话术表格")
         written = files.write_tree(service.export_items(), dest)
         click.echo(f"已导出 {len(written)} 个文件到 {dest}")
 
@@ -268,7 +339,9 @@ def init_app(app: Flask) -> None:
         """Serve the site (waitress); a new instance gets a database, the starter library and first accounts."""
         from waitress import serve
 
-        prepare_instance(demo)
-        click.echo(f"\nkbsite 已启动：http://{host}:{port}/")
+        stats, accounts = prepare_instance(demo)
+        for line in startup_summary(host, port, stats, accounts):
+            click.echo(line)
+        logging.getLogger("waitress").setLevel(logging.WARNING)  # the summary above says it all
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
               ident="kbsite")

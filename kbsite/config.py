@@ -18,6 +18,7 @@ def defaults(home: Path) -> dict:
     return {
         "SQLALCHEMY_URL": f"sqlite:///{home / 'kbsite.db'}",
         "SEARCH_INDEX_DIR": str(home / "search-index"),
+        "IMPORT_STAGING_DIR": str(home / "import-staging"),  # uploads waiting for confirmation
         "SECRET_KEY": None,  # read from the instance's secret file when not set
         "STARTER_PATHS": [str(PROJECT_ROOT / "content"), str(PROJECT_ROOT / "scripts_lib")],
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -70,7 +70,7 @@ def test_role_permissions():
             self.role = role
 
     assert can(U("agent"), "search") and not can(U("agent"), "author")
-    assert can(U("trainer"), "review") and not can(U("trainer"), "approve_own")
+    assert can(U("trainer"), "review") and not can(U("admin"), "approve_own")
     assert can(U("admin"), "admin_users")
     assert not can(None, "read")
 

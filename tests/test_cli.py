@@ -102,11 +102,16 @@ def test_run_on_a_new_instance_imports_the_library_and_prints_accounts(tmp_path,
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:5055/" in result.output
     assert "首批账号的随机密码" in result.output and "demo-agent-pass" not in result.output
+    # a readable summary, not raw dicts or logs
+    assert "数据库：SQLite（内置）" in result.output and "搜索索引：已" in result.output
+    assert "常见问题 57" in result.output and "角色 客服" in result.output
+    assert "{'" not in result.output and "rebuilt" not in result.output
     assert served["port"] == 5055
     items, _ = counts(app)
     assert items > 150
     second = app.test_cli_runner().invoke(args=["run"])
     assert "新实例" not in second.output and counts(app)[0] == items
+    assert "搜索索引：已是最新" in second.output and f"内容：共 {items} 条" in second.output
 
 
 def test_reindex_reports_progress(library_app):

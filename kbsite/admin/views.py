@@ -104,7 +104,8 @@ def audit_log():
     everything = can(current_user, "audit")
     rows = auditlog.events(f, everything, auditlog.PAGE_SIZE + 1, (page - 1) * auditlog.PAGE_SIZE)
     return render_template("admin/audit.html", events=rows[:auditlog.PAGE_SIZE], f=f, page=page,
-                           more=len(rows) > auditlog.PAGE_SIZE, everything=everything)
+                           more=len(rows) > auditlog.PAGE_SIZE, everything=everything,
+                           actions=auditlog.action_choices(everything))
 
 
 @bp.get("/audit.csv")
@@ -123,6 +124,18 @@ def audit_export():
 def action_label(action: str) -> str:
     """Audit action codes as Chinese labels in any template (history pages too)."""
     return auditlog.action_label(action)
+
+
+@bp.app_template_filter("audit_details")
+def audit_details(detail: dict | None) -> str:
+    """Audit event details in Chinese (labels for keys and coded values)."""
+    return auditlog.detail_text(detail)
+
+
+@bp.app_template_filter("audit_target")
+def audit_target(target: str) -> str:
+    """Audit targets such as ``item:refund`` as ``条目 refund``."""
+    return auditlog.target_text(target)
 
 
 @bp.get("/backup")

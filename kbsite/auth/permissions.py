@@ -16,7 +16,7 @@ TRAINEE = frozenset({"read", "search", "train"})
 AGENT = TRAINEE | {"copy"}
 # view_audit: the audit log of content and training; audit (admins): also accounts and tokens.
 TRAINER = AGENT | {"view_drafts", "author", "review", "insights", "manage_training", "view_audit"}
-ADMIN = TRAINER | {"approve_own", "admin_users", "audit", "import_library", "backup"}
+ADMIN = TRAINER | {"admin_users", "audit", "import_library", "backup"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "trainee": TRAINEE, "agent": AGENT, "trainer": TRAINER, "admin": ADMIN,

@@ -10,7 +10,12 @@ from markupsafe import Markup, escape
 
 from kbsite.content.models import Revision
 
-META_LABELS = {"title": "标题", "category": "分类", "tags": "标签"}
+META_LABELS = {
+    "title": "标题", "category": "分类", "tags": "标签", "summary": "简答", "effective_from": "生效日期",
+    "placeholders": "占位符", "variants": "渠道版本", "entries": "禁用语词条", "groups": "同义词组",
+    "words": "词语", "pass_mark": "及格分", "max_attempts": "最多作答次数", "time_limit_seconds": "限时（秒）",
+    "questions": "题目", "audience": "适用对象", "prerequisites": "先修课程", "steps": "课程步骤",
+}
 
 
 @dataclass
@@ -30,10 +35,19 @@ def revision_text(rev: Revision) -> str:
     for key in sorted(rev.meta):
         if key == "folder":
             continue
-        value = rev.meta[key]
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        lines.append(f"{key}：{shown}")
+        lines.append(f"{META_LABELS.get(key, '其他字段')}：{_shown(rev.meta[key])}")
     return "\n".join(lines) + "\n\n" + rev.body
+
+
+def _shown(value: object) -> str:
+    """A metadata value as people write it: lists joined with 、, channel texts by channel."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "、".join(value)
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return "；".join(f"{k}：{v}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _char_diff(a: str, b: str) -> tuple[Markup, Markup]:

@@ -167,7 +167,7 @@ def new_item():
     if request.method == "GET":
         return _editor(None, type_, service.Draft(request.args.get("title", ""), ""), None)
     draft = forms.draft_from_form(type_, request.form)
-    slug = request.form.get("slug", "").strip()
+    slug = request.form.get("slug", "").strip() or service.free_slug(draft.title)
     try:
         service.create_item(slug, type_, draft, current_user, request.form.get("message", ""),
                             submit="submit" in request.form)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO
 
 from kbsite.files.model import MAX_FILE_BYTES, FileError, ImportFailed, ItemData
@@ -22,7 +22,8 @@ MAX_RATIO = 200
 
 
 def read_zip(stream: IO[bytes] | bytes, *, source: str = "upload.zip",
-             max_members: int = MAX_MEMBERS, max_total: int = MAX_TOTAL_BYTES) -> list[ItemData]:
+             max_members: int = MAX_MEMBERS, max_total: int = MAX_TOTAL_BYTES,
+             parse: Callable[..., ItemData] = parse_item) -> list[ItemData]:
     """Parse every .md member; raise ImportFailed listing all problems (nothing applied)."""
     data = io.BytesIO(stream) if isinstance(stream, bytes) else stream
     try:
@@ -37,7 +38,7 @@ def read_zip(stream: IO[bytes] | bytes, *, source: str = "upload.zip",
         if declared > max_total:
             raise ImportFailed([FileError(source, None, f"解压后过大：{declared:,} 字节，上限 {max_total:,}")])
         budget = [max_total]
-        loaders = [(f"{source}:{m.filename}", lambda m=m: _load(archive, m, source, budget)) for m in members]
+        loaders = [(f"{source}:{m.filename}", lambda m=m: _load(archive, m, source, budget, parse)) for m in members]
         return gather(loaders)
 
 
@@ -50,7 +51,8 @@ def _wanted(name: str) -> bool:
     return name.endswith(".md") and base != "README.md" and not hidden
 
 
-def _load(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source: str, budget: list[int]) -> ItemData:
+def _load(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source: str, budget: list[int],
+          parse: Callable[..., ItemData]) -> ItemData:
     src = f"{source}:{member.filename}"
     if member.file_size > MAX_FILE_BYTES:
         raise FileError(src, None, f"文件过大：{member.file_size:,} 字节，上限 {MAX_FILE_BYTES:,}")
@@ -61,7 +63,7 @@ def _load(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source: str, budget
     budget[0] -= len(data)
     if len(data) > MAX_FILE_BYTES or budget[0] < 0:
         raise FileError(src, None, "解压后的实际大小超过上限，已拒绝")
-    return parse_item(data, member.filename, source=src)
+    return parse(data, member.filename, source=src)
 
 
 def write_zip(items: Iterable[ItemData]) -> bytes:

@@ -73,14 +73,17 @@ def _check_body(body: str, first_line: int, src: str) -> None:
 
 
 def collect(paths: Iterable[Path | str], *, max_file_bytes: int = MAX_FILE_BYTES,
-            progress: Callable[[int, int, Path], None] | None = None) -> list[ItemData]:
+            progress: Callable[[int, int, Path], None] | None = None,
+            parse: Callable[..., ItemData] | None = None) -> list[ItemData]:
     """Parse every *.md under the given files and folders; raise ImportFailed listing ALL errors.
 
     Hidden files and folders, and README.md files, are skipped. ``progress(done, total, path)``
     is called after each file. Duplicate slugs across files are an error naming both files.
+    ``parse`` replaces :func:`parse_item` (e.g. the lenient reader of files from other systems).
     """
     files, errors = _discover(paths)
-    loaders = [(str(path), lambda path=path: _read_one(path, max_file_bytes)) for path in files]
+    parse = parse or parse_item
+    loaders = [(str(path), lambda path=path: _read_one(path, max_file_bytes, parse)) for path in files]
     return gather(loaders, errors, progress)
 
 
@@ -134,7 +137,7 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def _read_one(path: Path, max_bytes: int) -> ItemData:
+def _read_one(path: Path, max_bytes: int, parse: Callable[..., ItemData]) -> ItemData:
     """Read a file, checking its size before reading so that a huge file costs nothing."""
     try:
         info = path.stat()
@@ -146,4 +149,4 @@ def _read_one(path: Path, max_bytes: int) -> ItemData:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise FileError(str(path), None, f"无法读取文件：{exc.strerror}") from None
-    return parse_item(data, path.name, source=str(path), max_bytes=max_bytes)
+    return parse(data, path.name, source=str(path), max_bytes=max_bytes)

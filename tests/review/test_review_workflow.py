@@ -76,10 +76,16 @@ def test_a_trainer_cannot_approve_their_own_change_but_an_admin_can(app, people)
     assert "批准发布" in bob.get("/review/").get_data(as_text=True)
     assert bob.post("/review/size-exchange/1/approve", data={"comment": "好"}).status_code == 302
     assert _rev(app, "size-exchange", 1) == {"state": "published", "reviewer": "bob", "comment": "好"}
-    # an admin may approve their own change (permission approve_own)
+    # an admin may not approve their own change either, and is told why instead of offered a button
     _create(app, boss.user, "gift-wrap", faq("可以礼品包装。", "能礼品包装吗"))
-    assert boss.post("/review/gift-wrap/1/approve").status_code == 302
-    assert _rev(app, "gift-wrap", 1)["state"] == "published"
+    page = boss.get("/review/").get_data(as_text=True)
+    assert "管理员也不能批准自己的修改" in page and 'action="/review/gift-wrap/1/approve"' not in page
+    history = boss.get("/items/gift-wrap/history").get_data(as_text=True)
+    assert "自己的修改需由他人审核" in history and 'form="approve-1"' not in history
+    assert boss.post("/review/gift-wrap/1/approve").status_code == 403
+    assert boss.post("/items/gift-wrap/rev/1/approve").status_code == 403
+    assert _rev(app, "gift-wrap", 1)["state"] == "pending"
+    assert bob.post("/review/gift-wrap/1/approve").status_code == 302
 
 
 def test_send_back_with_comment_reaches_my_drafts_and_can_be_resubmitted(app, people):
