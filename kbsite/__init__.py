@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from kbsite import config, db
+from kbsite import config, db, frame
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
+    frame.init_app(app)
     db.init_app(app)
     register_extensions(app)
     register_blueprints(app)

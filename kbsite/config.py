@@ -34,4 +34,6 @@ def defaults(home: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REVIEW_REQUIRED": True,
+        "FRAME_ANCESTORS": "",  # origins allowed to embed the side panel (see frame.py)
+        "FRAME_COOKIES": "cross-site",
     }
