@@ -36,4 +36,4 @@ def authenticate():
 
 
 # Route modules attach to bp; import them last.
-from kbsite.api import items, openapi, phrasing, search  # noqa: E402,F401
+from kbsite.api import compose, items, openapi, phrasing, search  # noqa: E402,F401

@@ -1,6 +1,7 @@
 // The side panel: the workspace's own modules in a narrow column; answers open in place (not a new
 // page, the frame must stay put), and a small reply checker sits under the results.
 import "./workspace.js";
+import "./compose.js";
 import { copyText } from "./copy.js";
 import { checkText, renderIssues, summaryOf } from "./checker.js";
 
