@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from kbsite import clock, config, db, proxies
+from kbsite import clock, config, db, frame, proxies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
+    frame.init_app(app)
     db.init_app(app)
     proxies.init_app(app)
     register_extensions(app)

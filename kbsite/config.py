@@ -42,4 +42,6 @@ def defaults(home: Path) -> dict:
         "TRUSTED_PROXIES": "",  # a count, or addresses/networks: see kbsite/proxies.py
         "TIMEZONE": "Asia/Shanghai",
         "REVIEW_REQUIRED": True,
+        "FRAME_ANCESTORS": "",  # origins allowed to embed the side panel (see frame.py)
+        "FRAME_COOKIES": "cross-site",
     }

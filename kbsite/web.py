@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,11 +10,12 @@ from kbsite import clock
 from kbsite.auth.access import current_actor, wants_json
 from kbsite.auth.permissions import ROLE_LABELS, can
 from kbsite.errors import DomainError
+from kbsite.frame import frame_headers
 from kbsite.review.feedback import KINDS as FEEDBACK_KINDS
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+    "object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}; form-action 'self'"
 )
 
 TYPE_LABELS = {
@@ -59,10 +60,12 @@ def init_app(app: Flask) -> None:
 
 
 def _security_headers(resp):
-    resp.headers.setdefault("Content-Security-Policy", CSP)
+    ancestors, xfo = frame_headers(request.endpoint, current_app.config["FRAME_ANCESTORS"])
+    resp.headers.setdefault("Content-Security-Policy", CSP.format(ancestors=ancestors))
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if xfo:
+        resp.headers.setdefault("X-Frame-Options", xfo)
     if request.is_secure:
         resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return resp

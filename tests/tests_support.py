@@ -52,3 +52,15 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+def publish(app, slug: str, type_: str, title: str, body: str, category: str = "测试/组合回复",
+            tags: list[str] | None = None, **meta) -> None:
+    """Publish one entry straight through the import service (no review), indexed at once."""
+    from kbsite import files
+    from kbsite.content import service
+
+    with app.app_context():
+        service.import_items([files.ItemData(
+            slug=slug, type=type_, title=title, category=category, tags=tags or [], body=body,
+            status="published", meta=meta, owner=None, review_interval_days=None, source=f"{slug}.md")])

@@ -38,4 +38,4 @@ def authenticate():
 
 
 # Route modules attach to bp; import them last.
-from kbsite.api import openapi, phrasing, search, training  # noqa: E402,F401
+from kbsite.api import compose, items, openapi, phrasing, search, training  # noqa: E402,F401

@@ -10,12 +10,14 @@ a logged search the user opened.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from kbsite import files
 from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import can, require
+from kbsite.content import service as content
+from kbsite.content import trust
 from kbsite.errors import Invalid, NotFound
 from kbsite.search import log_open, log_search
 from kbsite.search import service as search_service
@@ -65,12 +67,16 @@ def search():
     logged = offset == 0 and request.args.get("log") != "0"
     source = "api" if g.get("api_user") else "web"
     log_id = log_search(actor, q, res.total, source=source) if logged else None
+    signals = trust.trust_for([h.slug for h in res.hits], content.today(), content.agent_revision)
+    hits = trust.demote_stale(res.hits, signals, lambda h: h.slug, lambda h: h.score)
+    when = current_app.jinja_env.filters["localtime"]
     return jsonify(
         query=res.query, total=res.total, message=res.message, suggestion=res.suggestion,
         log_id=log_id, facets=res.facets, notice=search_service().notice(),
         results=[{"slug": h.slug, "title": h.title, "type": h.type, "category": h.category,
                   "tags": h.tags, "snippet": h.snippet, "score": round(h.score, 4),
-                  "status": h.status} for h in res.hits],
+                  "status": h.status, "trust": signals[h.slug].as_json(when) if h.slug in signals else None}
+                 for h in hits],
     )
 
 

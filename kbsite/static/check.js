@@ -1,56 +1,22 @@
 // The reply checker page: checks as the agent types (server-side, via /api/check) and marks each
-// flagged phrase in place; built from text nodes only.
+// flagged phrase in place (see checker.js).
+import { checkText, renderIssues, summaryOf } from "./checker.js";
+
 const form = document.getElementById("check-form");
 const area = document.getElementById("check-text");
 const out = document.getElementById("check-result");
 const summary = document.getElementById("check-summary");
 let timer = 0, ctrl = null;
 
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-// Offsets: the API returns code-point offsets and UTF-16 ones; JS strings use the latter.
-function render(text, issues) {
-  const marked = el("div", "check-marked");
-  const listEl = el("ol", "check-issues");
-  let pos = 0;
-  issues.forEach((is, n) => {
-    marked.append(text.slice(pos, is.start_utf16));
-    const m = el("mark", `risk risk-${is.severity}`, text.slice(is.start_utf16, is.end_utf16));
-    m.title = `${is.category}：建议改为「${is.suggestion}」`;
-    m.dataset.n = n + 1;
-    marked.append(m);
-    pos = is.end_utf16;
-    const li = el("li", "check-issue");
-    li.append(el("mark", `risk risk-${is.severity}`, is.text), " ",
-      el("span", "badge", is.category), " ",
-      el("span", "muted", is.severity === "forbidden" ? "禁用" : "慎用"));
-    li.append(el("p", "check-alt", `建议：${is.suggestion}`));
-    if (is.note) li.append(el("p", "muted", is.note));
-    listEl.append(li);
-  });
-  marked.append(text.slice(pos));
-  summary.textContent = !text.trim() ? "" : issues.length
-    ? `发现 ${issues.length} 处禁用语或风险用语，请按建议修改。` : "没有发现禁用语或风险用语 ✓";
-  out.replaceChildren(...(text.trim() ? [marked, listEl] : []));
-}
-
 async function check() {
   const text = area.value;
   if (ctrl) ctrl.abort();
   ctrl = new AbortController();
   try {
-    const resp = await fetch("/api/check", { method: "POST", signal: ctrl.signal, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json",
-        "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content || "" },
-      body: JSON.stringify({ text }) });
-    const data = await resp.json();
-    if (!resp.ok) throw new Error(data.error);
-    if (text === area.value) render(text, data.issues);
+    const issues = await checkText(text, ctrl.signal);
+    if (text !== area.value) return;
+    summary.textContent = summaryOf(text, issues);
+    out.replaceChildren(...renderIssues(text, issues));
   } catch (e) {
     if (e.name !== "AbortError") summary.textContent = e.message || "检查失败，请重试";
   }

@@ -17,6 +17,20 @@ export async function copyText(text) {
     return ok;
   }
 }
+// Write while the user's key press still counts as activation: ClipboardItem takes the pending
+// text, so a server round trip does not cost the permission. False when that is unsupported.
+export async function writePending(pending) {
+  if (!(window.ClipboardItem && navigator.clipboard?.write)) return false;
+  try {
+    const blob = pending.then((text) => new Blob([text], { type: "text/plain" }));
+    await navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
+    return true;
+  } catch (e) {
+    await pending; // let a server error surface as the message, not a clipboard one
+    return false;
+  }
+}
+
 document.addEventListener("click", async (ev) => {
   const btn = ev.target.closest("[data-copy-target]");
   if (!btn) return;

@@ -1,6 +1,6 @@
 // The template fill panel: a field per {{placeholder}}, the live reply, channel tabs,
 // copy (button or Ctrl+Enter) rendered by the server, favourite toggle. Plain DOM, no innerHTML.
-import { copyText } from "./copy.js";
+import { copyText, writePending } from "./copy.js";
 
 const PH = /\{\{[ \t\u3000]*([^{}\n]+?)[ \t\u3000]*\}\}/g;
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -25,7 +25,7 @@ export function placeholdersIn(text) {
 }
 
 // Live preview: filled values as text, empty placeholders as marked spans (same rule as render_preview).
-function preview(target, text, values) {
+export function preview(target, text, values) {
   const frag = document.createDocumentFragment();
   let pos = 0;
   for (const m of text.matchAll(PH)) {
@@ -167,7 +167,7 @@ export function mountFill(root, tpl, opts = {}) {
         ok = await copyText(copied);
       } else {
         const pending = serverText(partial);
-        ok = await writeClipboard(pending);
+        ok = await writePending(pending.then((d) => d.text));
         const data = await pending;
         copied = data.text;
         if (!ok) ok = await copyText(copied);
@@ -184,19 +184,6 @@ export function mountFill(root, tpl, opts = {}) {
     warn.classList.add("hidden");
     root.dispatchEvent(new CustomEvent("fill:copied", { bubbles: true, detail: { slug: tpl.slug, text: copied } }));
     return ok;
-  }
-
-  // Write while the user's key press still counts as activation: ClipboardItem takes the pending text.
-  async function writeClipboard(pending) {
-    if (!(window.ClipboardItem && navigator.clipboard?.write)) return false;
-    try {
-      const blob = pending.then((d) => new Blob([d.text], { type: "text/plain" }));
-      await navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
-      return true;
-    } catch (e) {
-      await pending; // let a server error surface as the message, not a clipboard one
-      return false;
-    }
   }
 
   copyBtn.addEventListener("click", copy);

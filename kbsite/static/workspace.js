@@ -95,6 +95,18 @@ function render(data) {
   document.dispatchEvent(new CustomEvent("ws:results", { detail: { query: data.query, total: data.total } }));
 }
 
+// Shift+Enter or "＋": the hit becomes a piece of the composed reply (compose.js); the next hit is
+// selected so that consecutive pieces take one key each.
+function addToReply(i) {
+  const hit = state.hits[i];
+  if (!hit) return;
+  const added = !document.dispatchEvent(new CustomEvent("ws:add", { cancelable: true, detail: { hit } }));
+  if (added && state.active < state.hits.length - 1) {
+    state.active = i + 1;
+    highlight();
+  }
+}
+
 function row(hit, i) {
   const li = el("li", "ws-hit");
   li.id = `ws-hit-${i}`;
@@ -108,9 +120,18 @@ function row(hit, i) {
   head.append(a);
   if (hit.status !== "published") head.append(el("span", "state state-draft", "草稿"));
   head.append(el("span", "muted", hit.category));
+  if (hit.status === "published") {
+    const add = el("button", "small ws-add", "＋");
+    add.type = "button";
+    add.tabIndex = -1;
+    add.title = "加入回复（Shift+Enter）";
+    add.setAttribute("aria-label", "加入回复");
+    head.append(add);
+  }
   const p = el("p", "ws-snippet");
   p.append(snippet(hit.snippet));
   li.append(head, p);
+  if (hit.trust) li.append(el("p", `ws-trust${hit.trust.stale ? " is-stale" : ""}`, hit.trust.label));
   return li;
 }
 
@@ -182,6 +203,8 @@ function open(i) {
   const hit = state.hits[i];
   if (!hit) return;
   recordOpen(hit, i + 1);
+  // The side panel shows answers in place: it cancels this event and renders the entry itself.
+  if (!document.dispatchEvent(new CustomEvent("ws:open", { cancelable: true, detail: { hit } }))) return;
   if (hit.type === "template" && hit.status === "published") openTemplate(hit.slug);
   else location.assign(`/items/${encodeURIComponent(hit.slug)}`);
 }
@@ -251,6 +274,9 @@ box.addEventListener("keydown", (ev) => {
     ev.preventDefault();
     state.active = (state.active - 1 + n) % n;
     highlight();
+  } else if (ev.key === "Enter" && ev.shiftKey && n) {
+    ev.preventDefault();
+    addToReply(Math.max(0, state.active));
   } else if (ev.key === "Enter" && !(ev.ctrlKey || ev.metaKey)) {
     ev.preventDefault();
     clearTimeout(state.timer);
@@ -268,7 +294,8 @@ list.addEventListener("click", (ev) => {
   const li = ev.target.closest(".ws-hit");
   if (!li || ev.ctrlKey || ev.metaKey || ev.button) return;
   ev.preventDefault();
-  open(Number(li.dataset.index));
+  if (ev.target.closest(".ws-add")) addToReply(Number(li.dataset.index));
+  else open(Number(li.dataset.index));
 });
 lists.addEventListener("click", (ev) => {
   const a = ev.target.closest("a[data-template]");

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kbsite.db import Base, UTCDateTime, utcnow
@@ -44,4 +44,18 @@ class RecentUse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ReplyComposition(Base):
+    """A reply a user composed from several pieces and copied: its pieces in order, to reuse."""
+
+    __tablename__ = "reply_compositions"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # hash of the slugs in order: one row per sequence
+    slugs: Mapped[list] = mapped_column(JSON, default=list)
+    uses: Mapped[int] = mapped_column(Integer, default=1)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

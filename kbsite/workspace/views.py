@@ -20,6 +20,13 @@ def search_page():
                            lists=usage.shortlists(current_user), notice=search.service().notice())
 
 
+@bp.get("/panel")
+@require("search")
+def panel():
+    """The workspace in a 320–400 px column for a chat tool's side bar or frame (see frame.py)."""
+    return render_template("workspace/panel.html", q=request.args.get("q", "")[:1000])
+
+
 @bp.get("/workspace")
 @require("search")
 def workspace():

@@ -1,0 +1,39 @@
+"""A published entry as chat tools and the side panel read it: text, safe HTML, images, trust signals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from kbsite.content import service, trust
+from kbsite.content.models import Item, Revision
+from kbsite.errors import NotFound
+
+# Extra fields per revision kind, contributed by features (images register here).
+EXTRAS: list[Callable[[Item, Revision], dict]] = []
+
+
+def published_entry(slug: str) -> tuple[Item, Revision]:
+    """The entry agents may read now (a policy's revision in force today); drafts are not found."""
+    item = service.get_item(slug)
+    rev = service.agent_revision(item)
+    if rev is None:
+        raise NotFound("找不到该条目或尚未发布")
+    return item, rev
+
+
+def entry_json(item: Item, rev: Revision, when: Callable[[datetime | None], str]) -> dict:
+    """The API shape of a published entry."""
+    t = trust.trust_of(item, rev, service.today())
+    out = {
+        "slug": item.slug, "type": item.type, "title": rev.title, "category": rev.category,
+        "tags": list(rev.tags), "summary": str(rev.meta.get("summary") or ""),
+        "markdown": rev.body, "html": rev.html, "revision": rev.number,
+        "published_at": rev.published_at.isoformat() if rev.published_at else None,
+        "verified_at": t.as_json(when)["verified_at"], "verified_by": t.verified_by,
+        "effective_from": t.effective_from, "effective_until": t.effective_until,
+        "images": [], "trust": t.as_json(when),
+    }
+    for extra in EXTRAS:
+        out |= extra(item, rev)
+    return out

@@ -1,0 +1,41 @@
+"""side panel: recent reply compositions, images of entries and templates
+
+Revision ID: 0004_panel
+Revises: 0003
+Create Date: 2026-12-03 12:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import kbsite.db
+
+revision = "0004_panel"
+down_revision = "0004_searchinfra"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "reply_compositions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("slugs", sa.JSON(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("used_at", kbsite.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("user_id", "key"),
+    )
+    with op.batch_alter_table("reply_compositions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reply_compositions_used_at"), ["used_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reply_compositions_user_id"), ["user_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("reply_compositions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reply_compositions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_reply_compositions_used_at"))
+    op.drop_table("reply_compositions")
