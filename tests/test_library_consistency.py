@@ -255,3 +255,23 @@ def test_extractor_reads_the_stated_value(extractor, text, value):
 )
 def test_extractor_ignores_other_rules(extractor, text):
     assert [v for s in sentences(text) for v in extractor(s)] == []
+
+
+def test_model_answers_use_no_lexicon_phrase():
+    """Sample replies and the right options of scenario questions are what trainees copy: no guarantee,
+    no forbidden or risky phrase (templates and summaries are checked in test_starter_library)."""
+    from kbsite.phrasing import check_text, parse_lexicon
+
+    library = files.collect([PROJECT_ROOT / "content", PROJECT_ROOT / "scripts_lib"])
+    lexicon = parse_lexicon(next(i for i in library if i.type == "lexicon").meta)
+    checked = 0
+    for item in library:
+        for q in item.meta.get("questions") or []:
+            texts = [q.get("sample_reply") or ""]
+            if q.get("kind") == "scenario_choice":
+                texts += [o["text"] for o in q.get("options") or [] if o.get("correct")]
+            for text in filter(None, texts):
+                checked += 1
+                hits = [i.phrase for i in check_text(text, lexicon)]
+                assert hits == [], (item.slug, q.get("id"), hits)
+    assert checked >= 20

@@ -268,6 +268,7 @@ def trainee(user_id: int):
     labels = [f"{a.finished_at:%m-%d} #{i + 1}" for i, a in enumerate(closed)]
     chart = charts.line_chart(labels, {"得分": [a.score_percent or 0 for a in closed]}, "历次得分", unit="分")
     return render_template("training/trainee.html", user=user, path=progress.my_path(user),
+                           retakes=reports.must_retake([user]),
                            attempts=list(reversed(closed)), chart=chart, missed=reports.most_missed(closed),
                            fast=reports.too_fast(closed),
                            titles=catalog.titles(sorted({a.quiz_slug for a in closed})),

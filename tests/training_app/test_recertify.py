@@ -90,6 +90,8 @@ def test_a_new_published_revision_reopens_the_steps_that_cite_it(course, signed_
     trainer = signed_in("coach", "trainer")
     retakes = trainer.get("/training/manage").get_data(as_text=True).split('id="retakes"')[1].split("</section>")[0]
     assert "xiaochen" in retakes and "已知测验" in retakes and f"政策已更新：{title}" in retakes
+    one = trainer.get(f"/training/manage/users/{c.user.id}").get_data(as_text=True)
+    assert "新人学员" in one and f"测验：已知测验 — 政策已更新：{title}" in one
     old = anonymous.get(f"/certificates/{serial}").get_data(as_text=True)
     assert f"已失效：政策「{title}」已更新" in old and "证书依据第 1 版，现行第 2 版" in old
 
