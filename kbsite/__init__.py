@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kbsite import web
 
     web.init_app(app)
+    register_observability(app)
     return app
 
 
@@ -79,6 +80,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(review_views.bp)
     app.register_blueprint(admin_views.bp)
+
+
+def register_observability(app: Flask) -> None:
+    """Metrics, then the access log: Flask runs after-request hooks last-registered first."""
+    from kbsite import accesslog, metrics
+
+    metrics.init_app(app)
+    accesslog.init_app(app)
 
 
 def register_search(app: Flask) -> None:

@@ -39,5 +39,13 @@ def defaults(home: Path) -> dict:
         "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute; 300 per hour",
         "TRUSTED_PROXIES": "",  # a count, or addresses/networks: see kbsite/proxies.py
         "TIMEZONE": "Asia/Shanghai",
+        # `kbsite serve` (gunicorn): where to listen, processes, threads per process, request timeout.
+        "BIND": "127.0.0.1:8000",
+        "WORKERS": 2,
+        "THREADS": 8,
+        "WORKER_TIMEOUT": 60,
+        "LOG_FORMAT": "text",  # or "json": one JSON object per log line
+        "METRICS": False,  # Prometheus metrics at /metrics
+        "METRICS_TOKEN": "",  # when set, /metrics needs "Authorization: Bearer <token>"
         "REVIEW_REQUIRED": True,
     }
