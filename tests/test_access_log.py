@@ -95,3 +95,20 @@ def test_create_app_opens_no_connection_and_a_forked_worker_gets_fresh_handles(t
     serving.after_fork(app)
     assert app.extensions["kbsite.search"] is not search_before
     assert app.extensions["kbsite.db"].engine.pool.checkedin() == 0
+
+
+def test_a_crash_is_logged_with_status_500_and_its_request_id(tmp_path, log_stream):
+    app = build_app(tmp_path / "crash", TESTING=False)
+
+    @app.get("/_boom")
+    def _boom():  # a probe route for this test only
+        raise RuntimeError("boom")
+
+    _boom.required_permission = None
+    stream = log_stream("json")
+    resp = app.test_client().get("/_boom", headers={"X-Request-ID": "crash-1"})
+    assert resp.status_code == 500 and resp.headers["X-Request-ID"] == "crash-1"
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [e for e in lines if e.get("request_id") == "crash-1"]
+    assert access and access[-1]["status"] == 500 and access[-1]["route"] == "_boom"
+    assert any("boom" in e.get("error", "") for e in lines if e["logger"] != "kbsite.access")
