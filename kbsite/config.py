@@ -32,6 +32,8 @@ def defaults(home: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in each process's memory rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Failed sign-ins per account: one agent's typos lock only that account, briefly.
         "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute; 20 per hour",
         # Failed sign-ins per client address: high enough for an office behind one NAT,
