@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from kbsite import web
 
     web.init_app(app)
+    register_observability(app)
     return app
 
 
@@ -92,6 +93,14 @@ def register_hooks(app: Flask) -> None:
     from kbsite.training import recertify
 
     recertify.init_app(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Metrics, then the access log: Flask runs after-request hooks last-registered first."""
+    from kbsite import accesslog, metrics
+
+    metrics.init_app(app)
+    accesslog.init_app(app)
 
 
 def register_search(app: Flask) -> None:

@@ -345,3 +345,29 @@ def init_app(app: Flask) -> None:
         logging.getLogger("waitress").setLevel(logging.WARNING)  # the summary above says it all
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
               ident="kbsite")
+
+    @app.cli.command("serve")
+    @click.option("--bind", default=None, help="HOST:PORT to listen on [KBSITE_BIND, 127.0.0.1:8000]")
+    @click.option("--workers", default=None, type=click.IntRange(1, 64),
+                  help="Worker processes [KBSITE_WORKERS, 2]")
+    @click.option("--threads", default=None, type=click.IntRange(1, 256),
+                  help="Threads per process [KBSITE_THREADS, 8]")
+    @click.option("--preload", is_flag=True, help="Build the app once before forking the workers")
+    @click.option("--demo", is_flag=True, help="Create the demo accounts whose passwords the README lists")
+    def serve_cmd(bind, workers, threads, preload, demo):
+        """Serve the site under gunicorn: several processes, several threads each (Linux)."""
+        from kbsite import accesslog, serving
+
+        if sys.platform == "win32":
+            _fail("kbsite serve 需要 Linux（gunicorn）；在 Windows 上请用 kbsite run")
+        cfg = current_app.config
+        accesslog.configure_logging(cfg["LOG_FORMAT"])
+        prepare_instance(demo)
+        if cfg["METRICS"]:
+            serving.prepare_metrics_dir(Path(current_app.instance_path))
+        serving.release_handles(current_app._get_current_object())  # nothing open crosses the fork
+        bind = bind or cfg["BIND"]
+        workers, threads = workers or int(cfg["WORKERS"]), threads or int(cfg["THREADS"])
+        click.echo(f"\nkbsite 已启动：http://{bind}/（{workers} 个进程 × {threads} 个线程）")
+        serving.serve(bind, workers, threads, int(cfg["WORKER_TIMEOUT"]),
+                      serving.worker_app() if preload else None)

@@ -34,6 +34,8 @@ def defaults(home: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": "60 per minute",
+        # Redis down: count in each process's memory rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Failed sign-ins per account: one agent's typos lock only that account, briefly.
         "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute; 20 per hour",
         # Failed sign-ins per client address: high enough for an office behind one NAT,
@@ -41,6 +43,14 @@ def defaults(home: Path) -> dict:
         "LOGIN_ADDRESS_RATE_LIMIT": "60 per minute; 300 per hour",
         "TRUSTED_PROXIES": "",  # a count, or addresses/networks: see kbsite/proxies.py
         "TIMEZONE": "Asia/Shanghai",
+        # `kbsite serve` (gunicorn): where to listen, processes, threads per process, request timeout.
+        "BIND": "127.0.0.1:8000",
+        "WORKERS": 2,
+        "THREADS": 8,
+        "WORKER_TIMEOUT": 60,
+        "LOG_FORMAT": "text",  # or "json": one JSON object per log line
+        "METRICS": False,  # Prometheus metrics at /metrics
+        "METRICS_TOKEN": "",  # when set, /metrics needs "Authorization: Bearer <token>"
         "REVIEW_REQUIRED": True,
         "FRAME_ANCESTORS": "",  # origins allowed to embed the side panel (see frame.py)
         "FRAME_COOKIES": "cross-site",

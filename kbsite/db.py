@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from kbsite.clock import utcnow  # noqa: F401 - models and services import it from here
 
 
 class Base(DeclarativeBase):
@@ -37,11 +39,6 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware."""
-    return datetime.now(UTC)
 
 
 def make_engine(url: str) -> Engine:

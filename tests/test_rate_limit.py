@@ -131,3 +131,9 @@ def test_both_limits_hold_across_two_instances_sharing_redis(tmp_path, redis_url
     assert account.count(401) == 5 and account.count(429) == 2
     spray = [login(clients[i % 2], f"s{i}", "wrong-password").status_code for i in range(9)]
     assert spray.count(401) == 7 and spray.count(429) == 2  # 5 + 7 = 12 failures from the address
+
+
+def test_an_unreachable_redis_falls_back_to_counting_in_memory(tmp_path):
+    app = _app(tmp_path, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
+    codes = [login(_client(app), "someone", "wrong-password").status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]  # never a 500

@@ -153,3 +153,4 @@ def test_pages_show_times_in_the_team_zone(app, make_user, at):
             sess.query(User).filter_by(username="boss").one().created_at = MIDNIGHT
     page = c.get("/admin/users").get_data(as_text=True)
     assert "2026-12-01 00:00" in page and "2026-11-30 16:00" not in page
+    assert "页面上的时间均为北京时间" in page
