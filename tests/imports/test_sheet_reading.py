@@ -64,7 +64,7 @@ def test_csv_from_excel_in_any_usual_encoding(encoding):
 
 def test_csv_that_is_no_known_encoding_is_refused_clearly():
     with pytest.raises(sheet.SheetError, match="无法识别 CSV 的文字编码"):
-        parse(b"\xff\xfe"[:1] + "场景,标题".encode("utf-8") + b"\x81\x20\xfe\xff" * 3, "x.csv")
+        parse(b"\xff\xfe"[:1] + "场景,标题".encode() + b"\x81\x20\xfe\xff" * 3, "x.csv")
 
 
 def test_formulas_are_never_evaluated_but_refused_with_the_row():
