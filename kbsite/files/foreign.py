@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
-from kbsite.files.layout import slug_from_name
+from kbsite.files.layout import check_name
 from kbsite.files.model import KINDS, MAX_FILE_BYTES, PLACEHOLDER_RE, SLUG_RE, FileError, ItemData
 from kbsite.files.parse import parse_item
 from kbsite.files.reading import compose, construct, decode, split_front_matter
@@ -79,6 +79,7 @@ class Lenient:
         if item is not None:
             self.pool.claimed.add(item.slug)  # a second file with this name is reported by gather()
             return item
+        check_name(name, src)  # a path in the name is refused here too, never turned into a slug
         if len(data) > max_bytes:
             raise FileError(src, None, f"文件过大：{len(data):,} 字节，上限 {max_bytes:,} 字节")
         fm, body = _front_matter_and_body(decode(data, src), src)
@@ -122,7 +123,6 @@ class Lenient:
     def _slug(self, name: str, title: str, kind: str, notes: list[str]) -> str:
         stem = PurePosixPath(name).name.removesuffix(".md")
         if SLUG_RE.fullmatch(stem) and stem not in self.pool.claimed:
-            slug_from_name(name, name)  # paths with .. or drive letters are still refused
             self.pool.claimed.add(stem)
             return stem
         slug = self.pool.claim(title, kind)

@@ -11,14 +11,20 @@ from kbsite.files.model import SLUG_RE, UNSAFE_SEGMENT_RE, WINDOWS_RESERVED, Fil
 # --- names and folders ----------------------------------------------------------------------
 
 
-def slug_from_name(name: str, src: str) -> str:
-    """The file name's stem is the slug; paths with .., absolute paths and backslashes are refused."""
+def check_name(name: str, src: str) -> str:
+    """The base name of a file to import; paths with .., absolute paths and backslashes are refused."""
     parts = name.split("/")
     if "\\" in name or name.startswith("/") or ".." in parts or re.match(r"[A-Za-z]:", name):
         raise FileError(src, None, f"文件名“{name}”含有路径（..、/ 开头、\\ 或盘符），不能导入")
     base = parts[-1]
     if not base.endswith(".md"):
         raise FileError(src, None, f"文件名“{base}”必须以 .md 结尾")
+    return base
+
+
+def slug_from_name(name: str, src: str) -> str:
+    """The file name's stem is the slug (see :func:`check_name` for what is refused)."""
+    base = check_name(name, src)
     stem = unicodedata.normalize("NFC", base[:-3])
     if not SLUG_RE.fullmatch(stem):
         raise FileError(src, None, _slug_advice(stem))
