@@ -34,6 +34,11 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
         meta["summary"] = form["summary"].strip()
     if type_ == "policy" and form.get("effective_from", "").strip():
         meta["effective_from"] = form["effective_from"].strip()
+    if type_ == "case":
+        if form.get("happened_on", "").strip():
+            meta["happened_on"] = form["happened_on"].strip()
+        if split_tags(form.get("policies", "")):
+            meta["policies"] = split_tags(form.get("policies", ""))
     if type_ == "template":
         variants = {ch: form.get(f"variant_{ch}", "").replace("\r\n", "\n").strip() for ch in CHANNELS}
         variants = {k: v for k, v in variants.items() if v}
@@ -80,7 +85,7 @@ def _structured(text: str) -> dict:
 def structured_text(meta: dict) -> str:
     """The structured keys of ``meta`` as YAML for the editor."""
     keys = {k: v for k, v in meta.items() if k not in ("summary", "effective_from", "variants",
-                                                         "placeholders", "folder")}
+                                                         "placeholders", "folder", "happened_on", "policies")}
     if not keys:
         return ""
     return yaml.safe_dump(keys, allow_unicode=True, sort_keys=False, width=1000)

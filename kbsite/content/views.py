@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import diff, forms, health, merge, service
+from kbsite.content import cases, diff, forms, health, merge, service
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
@@ -114,7 +114,8 @@ def view_item(slug: str):
     published = service.agent_revision(item)
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
                            related=_related(item, rev), health=_health(item),
-                           not_yet=service.starts_later(item, rev, as_of))
+                           not_yet=service.starts_later(item, rev, as_of),
+                           policies=cases.policy_changes(rev) if item.type == "case" else [])
 
 
 def _health(item: Item) -> dict | None:

@@ -18,7 +18,7 @@ from kbsite.content import forms
 from kbsite.content import service as content
 from kbsite.db import session, utcnow
 from kbsite.errors import Forbidden, Invalid, NotFound
-from kbsite.training import attempts, catalog, progress, reports, reviewqueue
+from kbsite.training import attempts, catalog, fromcase, progress, reports, reviewqueue
 from kbsite.training.models import Assignment, Attempt
 from kbsite.training.quizformat import SLUG_RE, normalize_quiz, public_question, validate_quiz_meta
 
@@ -315,3 +315,16 @@ def preview(slug: str):
     return render_template("training/preview.html", item=item, rev=item.latest, yaml_text=yaml_text,
                            errors=errors, questions=questions, now=utcnow())
 
+
+@bp.post("/cases/<slug>/drill")
+@require("manage_training")
+def drill_from_case(slug: str):
+    """One click on a case page: a draft scenario drill, then the quiz editor to refine it."""
+    try:
+        quiz_slug, created = fromcase.create_drill(slug, current_user)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("content.view_item", slug=slug))
+    flash("已根据案例生成情景演练草稿：请检查对话、要点和说法，预览后提交审核。" if created
+          else "这个案例已经生成过情景演练，已为您打开。", "success" if created else "info")
+    return redirect(url_for("content.edit_item", slug=quiz_slug))
