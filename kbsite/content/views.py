@@ -222,8 +222,7 @@ def _merge_page(slug: str, mine: service.Draft, base: int, theirs_no: int, messa
     item, theirs, proposal = _proposal(slug, mine, base, theirs_no)
     return render_template("content/merge.html", item=item, theirs=theirs, base=base, mine=mine,
                            packed=merge.pack(mine), m=proposal, message=message, submit=submit,
-                           choices=choices or {}, edits=edits or {}, missing=set(missing or ()),
-                           labels=merge.CHOICES), status
+                           choices=choices or {}, edits=edits or {}, missing=set(missing or ())), status
 
 
 def _prefixed(prefix: str) -> dict[str, str]:
