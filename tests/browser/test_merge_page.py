@@ -33,6 +33,11 @@ def test_a_merge_needs_a_choice_per_conflict_and_the_reviewer_sees_both_diffs(li
     body_part = second.locator("fieldset.merge-part", has_text="正文")
     assert body_part.locator("del, ins").count() > 0
 
+    # copying a side into the edit box starts from it and selects "手动编辑"
+    body_part.locator("text=把同事的内容复制到编辑框").click()
+    assert body_part.locator("input[value=edit]").is_checked()
+    assert "甲补充" in body_part.locator("textarea").input_value()
+    body_part.locator("input[value=mine]").check()
     # choose only the body; typing in its edit box selects "手动编辑"
     body_part.locator("textarea").fill("乙补充：吊牌未拆才能换。\n甲补充：换货寄回请附上订单号。")
     assert body_part.locator("input[value=edit]").is_checked()
