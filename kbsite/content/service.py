@@ -228,10 +228,10 @@ def save_revision(slug: str, draft: Draft, base_number: int | None, author: User
                 return latest
             return None
         rev = _append(sess, item, draft, html, author, message, "pending" if submit else "draft")
-        extra = {} if merge_base is None else {"merged_with": base_number}
-        if merge_base is not None:
+        merged = {} if merge_base is None else {"merged_with": base_number}
+        if merged:
             rev.merged_with, rev.merge_base = base_number, merge_base
-        audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message, **extra)
+        audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message, **merged)
     _changed([slug])
     return rev
 
