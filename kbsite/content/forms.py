@@ -34,20 +34,39 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
         meta["summary"] = form["summary"].strip()
     if type_ == "policy" and form.get("effective_from", "").strip():
         meta["effective_from"] = form["effective_from"].strip()
+    if type_ == "case":
+        if form.get("happened_on", "").strip():
+            meta["happened_on"] = form["happened_on"].strip()
+        if split_tags(form.get("policies", "")):
+            meta["policies"] = split_tags(form.get("policies", ""))
     if type_ == "template":
-        from kbsite.phrasing.placeholders import find_placeholders
-
         variants = {ch: form.get(f"variant_{ch}", "").replace("\r\n", "\n").strip() for ch in CHANNELS}
         variants = {k: v for k, v in variants.items() if v}
         if variants:
             meta["variants"] = variants
-        names = find_placeholders("\n".join([body, *variants.values()]))
-        if names:
-            meta["placeholders"] = names
+        _declare_placeholders(body, meta)
     if type_ in STRUCTURED_TYPES:
         meta.update(_structured(form.get("structured", "")))
     return Draft(form.get("title", "").strip(), form.get("category", "").strip(),
                  split_tags(form.get("tags", "")), body, meta)
+
+
+def _declare_placeholders(body: str, meta: dict) -> None:
+    """A template's ``placeholders`` follow from its body and variants, never typed by hand."""
+    from kbsite.phrasing.placeholders import find_placeholders
+
+    names = find_placeholders("\n".join([body, *(meta.get("variants") or {}).values()]))
+    if names:
+        meta["placeholders"] = names
+    else:
+        meta.pop("placeholders", None)
+
+
+def derive(type_: str, draft: Draft) -> Draft:
+    """Recompute derived keys after a merge (a template's placeholders)."""
+    if type_ == "template":
+        _declare_placeholders(draft.body, draft.meta)
+    return draft
 
 
 def _structured(text: str) -> dict:
@@ -66,7 +85,7 @@ def _structured(text: str) -> dict:
 def structured_text(meta: dict) -> str:
     """The structured keys of ``meta`` as YAML for the editor."""
     keys = {k: v for k, v in meta.items() if k not in ("summary", "effective_from", "variants",
-                                                         "placeholders", "folder")}
+                                                         "placeholders", "folder", "happened_on", "policies")}
     if not keys:
         return ""
     return yaml.safe_dump(keys, allow_unicode=True, sort_keys=False, width=1000)

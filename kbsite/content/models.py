@@ -70,6 +70,9 @@ class Revision(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     review_comment: Mapped[str] = mapped_column(String(1000), default="")
+    # A merge of a stale edit: the colleague's revision it was merged with, and the edit's base.
+    merged_with: Mapped[int | None] = mapped_column(Integer, default=None)
+    merge_base: Mapped[int | None] = mapped_column(Integer, default=None)
 
     item: Mapped[Item] = relationship(foreign_keys=[item_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -213,8 +213,13 @@ def create_item(slug: str, type_: str, draft: Draft, author: User, message: str 
 
 
 def save_revision(slug: str, draft: Draft, base_number: int | None, author: User,
-                  message: str = "", submit: bool = False) -> Revision | None:
-    """Append a revision if ``base_number`` is still the newest; None when nothing changed."""
+                  message: str = "", submit: bool = False,
+                  merge_base: int | None = None) -> Revision | None:
+    """Append a revision if ``base_number`` is still the newest; None when nothing changed.
+
+    ``merge_base`` marks a merge: the edit started from that revision and was merged with
+    ``base_number`` (the colleague's), which the revision records for its reviewer.
+    """
     item0 = get_item(slug)
     draft = validate(slug, item0.type, draft)
     html = _render(draft)
@@ -231,7 +236,10 @@ def save_revision(slug: str, draft: Draft, base_number: int | None, author: User
                 return latest
             return None
         rev = _append(sess, item, draft, html, author, message, "pending" if submit else "draft")
-        audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message)
+        merged = {} if merge_base is None else {"merged_with": base_number}
+        if merged:
+            rev.merged_with, rev.merge_base = base_number, merge_base
+        audit.record(sess, author, "item.save", f"item:{slug}", number=rev.number, message=message, **merged)
         search.record_change(sess, [slug])
     _changed([slug])
     return rev

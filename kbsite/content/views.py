@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import diff, forms, health, merge, service
+from kbsite.content import cases, diff, forms, health, merge, service
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
@@ -114,7 +114,8 @@ def view_item(slug: str):
     published = service.agent_revision(item)
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
                            related=_related(item, rev), health=_health(item),
-                           not_yet=service.starts_later(item, rev, as_of))
+                           not_yet=service.starts_later(item, rev, as_of),
+                           policies=cases.policy_changes(rev) if item.type == "case" else [])
 
 
 def _health(item: Item) -> dict | None:
@@ -151,10 +152,10 @@ def view_revision(slug: str, number: int):
 
 
 def _editor(item: Item | None, type_: str, draft: service.Draft, base: int | None, message: str = "",
-            status: int = 200, conflict=None):
+            status: int = 200):
     return render_template("content/edit.html", item=item, type=type_, draft=draft, base=base,
                            message=message, structured=forms.structured_text(draft.meta),
-                           conflict=conflict, channels=forms.CHANNELS), status
+                           channels=forms.CHANNELS), status
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -193,7 +194,8 @@ def edit_item(slug: str):
     try:
         rev = service.save_revision(slug, draft, base, current_user, message, submit="submit" in request.form)
     except Conflict as exc:
-        return _conflict_editor(item, exc.details.get("draft") or draft, base, message, exc.details["current"])
+        return _merge_page(slug, exc.details.get("draft") or draft, base or 0, exc.details["current"], message,
+                           submit="submit" in request.form)
     except Invalid as exc:
         flash(exc.message, "error")
         return _editor(item, item.type, draft, base, message, status=400)
@@ -202,18 +204,57 @@ def edit_item(slug: str):
     return redirect(url_for("content.view_item", slug=slug))
 
 
-def _conflict_editor(item: Item, mine: service.Draft, base: int | None, message: str, current_no: int):
-    """The editor with a three-way merge proposal: mine and the current version, losing neither."""
-    fresh = service.get_item(item.slug)
-    current = service.get_revision(fresh, current_no)
+def _proposal(slug: str, mine: service.Draft, base: int, theirs_no: int):
+    """The colleague's revision and the three-way merge of ``mine`` (made from ``base``) with it."""
+    item = service.get_item(slug)
+    theirs = service.get_revision(item, theirs_no)
     try:
-        base_draft = service.draft_of(service.get_revision(fresh, base)) if base else None
+        base_draft = service.draft_of(service.get_revision(item, base)) if base else None
     except NotFound:
         base_draft = None
-    proposal = merge.propose(base_draft, service.draft_of(current), mine)
-    rows = diff.side_by_side(diff.revision_text(current), diff.revision_text(_as_revision(mine)))
-    return _editor(fresh, fresh.type, proposal.draft, base, message, status=409,
-                   conflict={"current": current, "rows": rows, "merge": proposal, "mine": mine})
+    return item, theirs, merge.propose(base_draft, service.draft_of(theirs), mine)
+
+
+def _merge_page(slug: str, mine: service.Draft, base: int, theirs_no: int, message: str, *,
+                submit: bool = False, choices: dict | None = None, edits: dict | None = None,
+                missing: list[str] | None = None, status: int = 409):
+    """The merge page: automatic merges listed, every conflict offered with no side pre-chosen."""
+    item, theirs, proposal = _proposal(slug, mine, base, theirs_no)
+    return render_template("content/merge.html", item=item, theirs=theirs, base=base, mine=mine,
+                           packed=merge.pack(mine), m=proposal, message=message, submit=submit,
+                           choices=choices or {}, edits=edits or {}, missing=set(missing or ())), status
+
+
+def _prefixed(prefix: str) -> dict[str, str]:
+    return {k[len(prefix):]: v for k, v in request.form.items() if k.startswith(prefix)}
+
+
+@bp.post("/items/<slug>/merge")
+@require("author")
+def merge_item(slug: str):
+    """Save a merge once every conflict has a choice; otherwise the same form again, as filled in."""
+    mine = merge.unpack(request.form.get("mine", ""))
+    base, theirs_no = request.form.get("base", 0, type=int), request.form.get("theirs", type=int)
+    if theirs_no is None:
+        raise Invalid("合并表单缺少同事的版本号，请回到编辑页重新保存")
+    message, submit = request.form.get("message", ""), "submit" in request.form
+    choices, edits = _prefixed("choice-"), _prefixed("edit-")
+    item, theirs, proposal = _proposal(slug, mine, base, theirs_no)
+    try:
+        merged = forms.derive(item.type, merge.resolve(proposal, choices, edits,
+                                                       {k: v for k, v in theirs.meta.items() if k == "folder"}))
+        rev = service.save_revision(slug, merged, theirs_no, current_user, message or f"合并第 {theirs_no} 版",
+                                    submit=submit, merge_base=base)
+    except Conflict as exc:  # a third save landed meanwhile: merge the result with it, nothing lost
+        flash("合并期间又有人保存了新版本。您的合并结果已保留，请对照最新版本再合并一次。", "warning")
+        return _merge_page(slug, exc.details["draft"], theirs_no, exc.details["current"], message, submit=submit)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return _merge_page(slug, mine, base, theirs_no, message, submit=submit, choices=choices, edits=edits,
+                           missing=exc.details.get("keys"), status=400)
+    flash(f"合并结果与同事的第 {theirs_no} 版相同，未生成新版本" if rev is None
+          else f"已合并同事的第 {theirs_no} 版，保存为第 {rev.number} 版", "success")
+    return redirect(url_for("content.view_item", slug=slug))
 
 
 def _warn_forbidden(type_: str, draft: service.Draft) -> None:
@@ -223,10 +264,6 @@ def _warn_forbidden(type_: str, draft: service.Draft) -> None:
     warning = save_warning(type_, draft.body, draft.meta)
     if warning:
         flash(warning, "warning")
-
-
-def _as_revision(draft: service.Draft) -> Revision:
-    return Revision(title=draft.title, category=draft.category, tags=draft.tags, body=draft.body, meta=draft.meta)
 
 
 @bp.post("/preview")

@@ -19,6 +19,7 @@ from kbsite.files.model import (
     MAX_TITLE_CHARS,
     PLACEHOLDER_NAME_RE,
     PLACEHOLDER_RE,
+    SLUG_RE,
     STATUSES,
     TYPE_KEYS,
     FileError,
@@ -125,17 +126,37 @@ def _summary_meta(doc: Doc) -> dict[str, Any]:
     return {"summary": doc.text("summary", required=True, single_line=False)}
 
 
-def _policy_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
-    meta = _summary_meta(doc)
-    raw = doc.text("effective_from", required=True, max_chars=10)
+def _date(doc: Doc, key: str, required: bool) -> str | None:
+    raw = doc.text(key, required=required, max_chars=10)
+    if raw is None:
+        return None
     try:
         ok = bool(DATE_RE.fullmatch(raw)) and date.fromisoformat(raw).isoformat() == raw
     except ValueError:
         ok = False
     if not ok:
-        doc.fail(f"effective_from 必须是有效日期，格式 YYYY-MM-DD（例如 2024-05-01），不能是“{raw}”",
-                 "effective_from")
-    meta["effective_from"] = raw
+        doc.fail(f"{key} 必须是有效日期，格式 YYYY-MM-DD（例如 2024-05-01），不能是“{raw}”", key)
+    return raw
+
+
+def _policy_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
+    meta = _summary_meta(doc)
+    meta["effective_from"] = _date(doc, "effective_from", required=True)
+    return meta
+
+
+def _case_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
+    """A case may say when it happened and which policies it relies on (see docs/FORMAT.md)."""
+    meta = _summary_meta(doc)
+    when = _date(doc, "happened_on", required=False)
+    if when:
+        meta["happened_on"] = when
+    policies = list(dict.fromkeys(doc.text_list("policies", max_chars=80)))
+    for i, slug in enumerate(policies):
+        if not SLUG_RE.fullmatch(slug):
+            doc.fail(f"policies 中的“{slug}”不是有效的条目标识（slug）", "policies", i)
+    if policies:
+        meta["policies"] = policies
     return meta
 
 
@@ -263,7 +284,7 @@ def _training_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
 
 META: dict[str, Callable[[Doc, str, int], dict[str, Any]]] = {
     "faq": lambda doc, body, line: _summary_meta(doc),
-    "case": lambda doc, body, line: _summary_meta(doc),
+    "case": _case_meta,
     "policy": _policy_meta,
     "template": _template_meta,
     "lexicon": _lexicon_meta,

@@ -9,9 +9,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kbsite.auth.models import User
-from kbsite.content import diff
+from kbsite.content import diff, merge
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
+
+
+@dataclass
+class MergeReview:
+    """For a merged revision: the colleague's version, what the merge did to it, and what it dropped."""
+
+    theirs: Revision
+    rows: list[diff.Row]
+    dropped: set[int]  # line numbers (left side) of the colleague's own changes no longer present
 
 
 @dataclass
@@ -22,6 +31,7 @@ class PendingChange:
     rev: Revision
     published: Revision | None
     rows: list[diff.Row]
+    merge: MergeReview | None = None
 
     @property
     def superseded(self) -> bool:
@@ -53,8 +63,26 @@ def pending_changes() -> list[PendingChange]:
     for rev in revs:
         published = rev.item.published
         before = diff.revision_text(published) if published is not None else ""
-        out.append(PendingChange(rev.item, rev, published, diff.side_by_side(before, diff.revision_text(rev))))
+        out.append(PendingChange(rev.item, rev, published, diff.side_by_side(before, diff.revision_text(rev)),
+                                 merge_review(rev)))
     return out
+
+
+def _number(item_id: int, number: int | None) -> Revision | None:
+    if not number:
+        return None
+    return session().scalar(select(Revision).where(Revision.item_id == item_id, Revision.number == number))
+
+
+def merge_review(rev: Revision) -> MergeReview | None:
+    """What a merge did to the colleague's revision it merged with (None for an ordinary save)."""
+    theirs = _number(rev.item_id, rev.merged_with)
+    if theirs is None:
+        return None
+    base = _number(rev.item_id, rev.merge_base)
+    theirs_text, merged_text = diff.revision_text(theirs), diff.revision_text(rev)
+    dropped = merge.dropped_lines(diff.revision_text(base) if base else "", theirs_text, merged_text)
+    return MergeReview(theirs, diff.side_by_side(theirs_text, merged_text), dropped)
 
 
 def scheduled_policies(today: date) -> list[tuple[Item, Revision]]:

@@ -1,54 +1,31 @@
-// Conflict merge: per changed block choose 保留我的 / 保留当前 / 两者都要; the merged body goes into the editor.
+// Merge page: writing in a conflict's hand-edit box (or copying a side into it) chooses "手动编辑".
+// Nothing is chosen on load: the server refuses a save until every conflict has a choice.
 "use strict";
 (function () {
-  const merge = document.getElementById("merge");
-  const body = document.getElementById("body");
-  const form = document.getElementById("editor");
-  if (!merge || !body || !form) return;
-  const blocks = Array.from(merge.querySelectorAll(".merge-block"));
-  let composed = body.value;
+  const form = document.getElementById("merge-form");
+  if (!form) return;
 
-  function linesOf(block, choice) {
-    const current = JSON.parse(block.dataset.current || "[]");
-    if (block.dataset.kind === "equal" || choice === "current") return current;
-    const mine = JSON.parse(block.dataset.mine || "[]");
-    return choice === "mine" ? mine : current.concat(mine);
+  function chooseEdit(part) {
+    const radio = part && part.querySelector("input[type=radio][value=edit]");
+    if (radio) radio.checked = true;
   }
 
-  function compose() {
-    const lines = [];
-    for (const block of blocks) {
-      const picked = block.querySelector("input[type=radio]:checked");
-      lines.push(...linesOf(block, picked ? picked.value : "both"));
-    }
-    return lines.join("\n");
-  }
-
-  for (const block of blocks) {
-    const picked = block.querySelector("input[type=radio]:checked");
-    if (picked) block.dataset.choice = picked.value;
-  }
-
-  merge.addEventListener("change", (ev) => {
-    if (!ev.target.matches("input[type=radio]")) return;
-    const block = ev.target.closest(".merge-block");
-    if (body.value !== composed && !window.confirm("编辑框中的手动修改将被合并结果覆盖，继续吗？")) {
-      const previous = block.querySelector(`input[value="${block.dataset.choice}"]`);
-      if (previous) previous.checked = true;  // keep the manual edits and the old choice
-      return;
-    }
-    block.dataset.choice = ev.target.value;
-    composed = compose();
-    body.value = composed;
-    body.dispatchEvent(new Event("input", { bubbles: true }));  // refresh the live preview
+  form.addEventListener("input", (ev) => {
+    if (!ev.target.matches("textarea[name^='edit-']") || !ev.target.value.trim()) return;
+    chooseEdit(ev.target.closest(".merge-part"));
   });
 
-  document.getElementById("conflict").addEventListener("click", (ev) => {
-    const button = ev.target.closest("button[data-merge-field]");
+  form.addEventListener("click", (ev) => {
+    const button = ev.target.closest("button[data-copy-side]");
     if (!button) return;
-    const field = form.elements[button.dataset.mergeField];
-    if (!field) return;
-    field.value = button.dataset.value;
-    field.dispatchEvent(new Event("input", { bubbles: true }));
+    const part = button.closest(".merge-part");
+    const box = part.querySelector("textarea[name^='edit-']");
+    if (box.value.trim() && !window.confirm("编辑框里已有内容，要替换吗？")) return;
+    box.value = button.dataset.copySide;
+    box.focus();
+    chooseEdit(part);
   });
+
+  const firstMissing = document.querySelector(".merge-missing");
+  if (firstMissing) firstMissing.scrollIntoView({ block: "center" });
 })();

@@ -24,6 +24,7 @@ from kbsite.training import (
     attempts,
     catalog,
     certificates,
+    fromcase,
     gradepreview,
     marking,
     progress,
@@ -383,3 +384,16 @@ def mark(marking_id: int):
     flash("已批改，学员现在可以看到最终成绩", "success")
     return redirect(url_for("training.marking_queue"))
 
+
+@bp.post("/cases/<slug>/drill")
+@require("manage_training")
+def drill_from_case(slug: str):
+    """One click on a case page: a draft scenario drill, then the quiz editor to refine it."""
+    try:
+        quiz_slug, created = fromcase.create_drill(slug, current_user)
+    except Invalid as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("content.view_item", slug=slug))
+    flash("已根据案例生成情景演练草稿：请检查对话、要点和说法，预览后提交审核。" if created
+          else "这个案例已经生成过情景演练，已为您打开。", "success" if created else "info")
+    return redirect(url_for("content.edit_item", slug=quiz_slug))

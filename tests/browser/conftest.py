@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests_support import PASSWORD, build_app
+from tests_support import PASSWORD, build_app, sign_in
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -70,3 +70,20 @@ def context(browser):
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def signed_in_page(browser, live_app):
+    """Factory: a page in a browser context of its own, signed in as ``username``; closed afterwards."""
+    contexts = []
+
+    def make(username: str):
+        ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        sign_in(page, live_app.url, username)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()

@@ -71,9 +71,10 @@ def test_stale_save_shows_both_versions_and_keeps_the_text(trainer):
     resp = trainer.post("/items/seven-day-return/edit", data=mine)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 409
-    assert "保存冲突" in page and "第二人的修改，不能丢" in page  # my text is kept in the editor
-    assert "第<del>一</del>人的修改" in page  # and the current version is shown, diffed
-    assert 'name="base" value="2"' in page  # merging and saving again is based on the newest
+    assert "合并修改" in page and "第二人的修改，不能丢" in page  # my text is kept on the merge page
+    assert "第<ins>一</ins>人的修改" in page  # and the colleague's version is shown, diffed
+    assert 'name="theirs" value="2"' in page and 'name="base" value="1"' in page
+    assert " checked" not in page  # no side is pre-chosen
 
 
 def test_preview_sanitises(trainer):

@@ -1,101 +1,107 @@
-"""Stale saves are merged, not refused: three-way blocks, field choices and the conflict page."""
+"""A stale save goes to the merge page: nothing pre-chosen, an unresolved save refused losing nothing,
+the merged revision records its merge, and the reviewer sees what it did to the colleague's version."""
 
 from __future__ import annotations
 
-from kbsite.content import merge, service
+import re
+
+from kbsite.content import service
 from kbsite.content.service import Draft
 
-
-def lines(text: str) -> list[str]:
-    return text.split("\n")
-
-
-def test_changes_on_different_lines_merge_without_a_conflict():
-    base = lines("甲\n乙\n丙\n丁")
-    cur = lines("甲（改）\n乙\n丙\n丁")
-    mine = lines("甲\n乙\n丙\n丁（我改）")
-    blocks = merge.merge_lines(base, cur, mine)
-    assert [b.kind for b in blocks] == ["current", "equal", "mine"]
-    assert merge.compose(blocks) == "甲（改）\n乙\n丙\n丁（我改）"
+FORM = {"title": "退款多久到账", "category": "售后/退款", "tags": "退款", "summary": "1-3天", "base": "1"}
+ORIGINAL = "原路退回。\n支付宝1天到账。\n银行卡3天到账。\n信用卡按账单。\n如有疑问请联系客服。"
 
 
-def test_both_changing_one_line_is_a_conflict_that_keeps_both_by_default():
-    blocks = merge.merge_lines(lines("退款3天到账\n其他"), lines("退款1-3天到账\n其他"),
-                               lines("退款3个工作日到账\n其他"))
-    conflict = [b for b in blocks if b.kind == "conflict"]
-    assert len(conflict) == 1 and conflict[0].default == "both"
-    assert merge.compose(blocks) == "退款1-3天到账\n退款3个工作日到账\n其他"
-    i = blocks.index(conflict[0])
-    assert merge.compose(blocks, {i: "mine"}) == "退款3个工作日到账\n其他"
-    assert merge.compose(blocks, {i: "current"}) == "退款1-3天到账\n其他"
-    assert "<del>" in str(conflict[0].rows[0].left) and "<ins>" in str(conflict[0].rows[0].right)
-
-
-def test_same_change_on_both_sides_is_not_a_conflict():
-    blocks = merge.merge_lines(lines("a\nb"), lines("a\nB"), lines("a\nB"))
-    assert all(b.kind == "equal" for b in blocks) and merge.compose(blocks) == "a\nB"
-
-
-def test_insertions_and_deletions_are_kept():
-    base = lines("一\n二\n三\n四")
-    cur = lines("一\n二\n三\n新增段落\n四")
-    mine = lines("一\n三\n四")
-    assert merge.compose(merge.merge_lines(base, cur, mine)) == "一\n三\n新增段落\n四"
-
-
-def test_a_deletion_next_to_an_insertion_is_a_conflict_that_loses_nothing():
-    blocks = merge.merge_lines(lines("一\n二\n三"), lines("一\n二\n新增\n三"), lines("一\n三"))
-    assert [b.kind for b in blocks] == ["equal", "conflict", "equal"]
-    assert merge.compose(blocks) == "一\n二\n新增\n三"
-
-
-def test_without_a_base_everything_that_differs_keeps_both():
-    blocks = merge.merge_lines([], lines("当前"), lines("我的"))
-    assert merge.compose(blocks) == "当前\n我的"
-
-
-def test_fields_take_the_side_that_changed_and_list_real_conflicts():
-    base = Draft("标题", "售后", ["退款"], "正文", {"summary": "旧简答"})
-    cur = Draft("新标题", "售后", ["退款", "运费"], "正文", {"summary": "当前简答"})
-    mine = Draft("标题", "售后/退换货", ["退款"], "正文（我改）", {"summary": "我的简答"})
-    p = merge.propose(base, cur, mine)
-    assert p.draft.title == "新标题"  # only they changed it
-    assert p.draft.category == "售后/退换货"  # only I changed it
-    assert p.draft.tags == ["退款", "运费"]
-    assert p.draft.body == "正文（我改）"
-    assert [(f.name, f.current, f.mine) for f in p.fields] == [("summary", "当前简答", "我的简答")]
-    assert p.draft.meta["summary"] == "我的简答"
-
-
-def test_conflict_page_offers_a_merge_and_saving_it_keeps_both(app, as_role):
+def _two_edits(app, as_role):
     alice, bob = as_role("trainer", "alice"), as_role("trainer", "bob")
     with app.app_context():
-        service.create_item("refund-time", "faq", Draft("退款多久到账", "售后/退款", ["退款"],
-                            "原路退回。\n支付宝1天到账。\n银行卡3天到账。", {"summary": "1-3天"}), alice.user)
-    form = {"title": "退款多久到账", "category": "售后/退款", "tags": "退款", "summary": "1-3天", "base": "1"}
+        service.create_item("refund-time", "faq", Draft("退款多久到账", "售后/退款", ["退款"], ORIGINAL,
+                                                        {"summary": "1-3天"}), alice.user)
     assert alice.post("/items/refund-time/edit", data=dict(
-        form, body="原路退回。\n支付宝当天到账。\n银行卡3天到账。", message="支付宝更快")).status_code == 302
+        FORM, body=ORIGINAL.replace("1天", "当天") + "\n节假日顺延。", summary="当天到3天",
+        message="支付宝更快")).status_code == 302
     resp = bob.post("/items/refund-time/edit", data=dict(
-        form, body="原路退回。\n支付宝1天到账（节假日顺延）。\n银行卡3天到账。", message="节假日"))
+        FORM, body=ORIGINAL.replace("1天到账", "1天到账（以银行为准）").replace("按账单", "按账单（下期）"),
+        summary="1-3个工作日",
+        message="写明手续费"))
+    return alice, bob, resp
+
+
+def _hidden(page: str) -> dict[str, str]:
+    return {name: value.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&")
+                       .replace("&lt;", "<").replace("&gt;", ">").replace("&#39;", "'")
+            for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page)}
+
+
+def test_the_merge_page_lists_automatic_merges_and_preselects_nothing(app, as_role):
+    _, _, resp = _two_edits(app, as_role)
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 409 and "保存冲突" in page
-    for label in ("保留我的", "保留当前", "两者都要", "双方都改动"):
+    assert resp.status_code == 409 and "合并修改" in page and "保存了第 2 版" in page
+    auto = page[page.index('id="merge-auto"'):page.index("</ul>", page.index('id="merge-auto"'))]
+    assert "信用卡按账单（下期）" in auto and "节假日顺延" in auto and "summary" not in page.split("<form")[1]
+    assert 'name="choice-b-1"' in page and 'name="choice-f-summary"' in page
+    for label in ("用我的", "用同事的", "两者都要（我的在前）", "手动编辑"):
         assert label in page
-    assert 'name="base" value="2"' in page
-    # the proposed body (both kept) is in the editor; posting it saves on top of Alice's revision
+    assert " checked" not in page and 'name="theirs" value="2"' in page
+
+
+def test_saving_without_choices_is_refused_and_everything_typed_comes_back(app, as_role):
+    _, bob, resp = _two_edits(app, as_role)
+    hidden = _hidden(resp.get_data(as_text=True))
+    form = dict(hidden, message="写明手续费", **{"choice-b-1": "edit", "edit-b-1": "支付宝当天到账（以银行为准）。"})
+    again = bob.post("/items/refund-time/merge", data=form)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "还有 1 处冲突没有选择如何合并：简答" in page
+    assert 'value="edit" checked' in page and "支付宝当天到账（以银行为准）。</textarea>" in page
+    assert 'value="写明手续费"' in page and "merge-missing" in page
     with app.app_context():
-        proposal = merge.propose(
-            service.draft_of(service.get_revision(service.get_item("refund-time"), 1)),
-            service.draft_of(service.get_revision(service.get_item("refund-time"), 2)),
-            Draft("退款多久到账", "售后/退款", ["退款"], "原路退回。\n支付宝1天到账（节假日顺延）。\n银行卡3天到账。\n",
-                  {"summary": "1-3天"}))
-    merged = proposal.draft.body
-    assert "支付宝当天到账。" in merged and "支付宝1天到账（节假日顺延）。" in merged
-    assert merged.replace("\n", "&#10;") in page or merged.rstrip("\n") in page
-    assert bob.post("/items/refund-time/edit", data=dict(form, body=merged, base="2",
-                                                         message="合并")).status_code == 302
+        assert service.get_item("refund-time").latest.number == 2  # nothing saved
+    # a hand edit left empty is no choice either
+    bad = bob.post("/items/refund-time/merge", data=dict(form, **{"choice-f-summary": "edit"}))
+    assert bad.status_code == 400 and "还有 1 处冲突" in bad.get_data(as_text=True)
+
+    done = bob.post("/items/refund-time/merge", data=dict(form, **{"choice-f-summary": "both"}))
+    assert done.status_code == 302
+    with app.app_context():
+        rev = service.get_item("refund-time").latest
+        assert (rev.number, rev.merged_with, rev.merge_base) == (3, 2, 1)
+        assert rev.body.rstrip("\n") == ("原路退回。\n支付宝当天到账（以银行为准）。\n银行卡3天到账。\n信用卡按账单（下期）。"
+                                         "\n如有疑问请联系客服。\n节假日顺延。")
+        assert rev.meta["summary"] == "1-3个工作日\n当天到3天"
     history = bob.get("/items/refund-time/history").get_data(as_text=True)
-    assert "支付宝更快" in history and "合并" in history
-    with app.app_context():
-        body = service.get_item("refund-time").latest.body
-    assert "支付宝当天到账。" in body and "节假日顺延" in body
+    assert "合并了第 2 版" in history and "写明手续费" in history
+
+
+def test_a_forged_or_missing_merge_form_is_refused_in_chinese(app, as_role):
+    _, bob, _ = _two_edits(app, as_role)
+    resp = bob.post("/items/refund-time/merge", data={"mine": "not json", "theirs": "2", "base": "1"})
+    assert resp.status_code == 400 and "合并表单的数据不完整" in resp.get_data(as_text=True)
+
+
+def test_the_reviewer_sees_the_published_diff_and_what_the_merge_did_to_the_colleague(app, as_role):
+    _, bob, resp = _two_edits(app, as_role)
+    hidden = _hidden(resp.get_data(as_text=True))
+    assert bob.post("/items/refund-time/merge", data=dict(
+        hidden, submit="1", **{"choice-b-1": "mine", "choice-f-summary": "mine"})).status_code == 302
+    reviewer = as_role("trainer", "carol")
+    page = reviewer.get("/review/").get_data(as_text=True)
+    card = page[page.index('id="review-refund-time-3"'):]
+    assert "尚未发布" in card  # first diff: against what agents read (nothing published yet)
+    assert "这是一次合并" in card and "同事的第 2 版" in card
+    # Alice's "当天到账" and her summary were dropped by choosing mine: flagged for the reviewer
+    assert "删去或改写了同事修改过的 2 行" in card and card.count("同事的内容被删去") == 2
+
+
+def test_a_third_save_during_the_merge_is_merged_again_without_loss(app, as_role):
+    alice, bob, resp = _two_edits(app, as_role)
+    hidden = _hidden(resp.get_data(as_text=True))
+    assert alice.post("/items/refund-time/edit", data=dict(
+        FORM, base="2", body=ORIGINAL.replace("1天", "当天") + "\n节假日顺延。\n周末也处理。",
+        summary="当天到3天")).status_code == 302
+    again = bob.post("/items/refund-time/merge", data=dict(
+        hidden, **{"choice-b-1": "mine", "choice-f-summary": "mine"}))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and "又有人保存了新版本" in page
+    assert 'name="theirs" value="3"' in page and 'name="base" value="2"' in page
+    assert "周末也处理" in page and "以银行为准" in page and "按账单（下期）" in page
