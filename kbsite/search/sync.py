@@ -42,6 +42,7 @@ from kbsite.search.expected import (
     load_docs,
     new_engine,
 )
+from kbsite.search.fallback import search_database
 from kbsite.search.follower import FOLLOW_INTERVAL, Follower, Mark, Position
 from kbsite.search.health import describe_problem
 from kbsite.search.model import SearchResults
@@ -335,6 +336,9 @@ class SearchService:
 
     def _recover(self) -> bool:
         """Catch up (rebuilding if the index is unreadable); at most once per pause. True if done."""
+        if self._following():
+            self._mark_dirty()  # the follower thread repairs it; requests never wait for a rebuild
+            return False
         with self._lock:
             if time.monotonic() - self._last_recovery < RECOVERY_PAUSE_SECONDS:
                 self._mark_dirty()
@@ -352,16 +356,19 @@ class SearchService:
         """Cheap checks before a query: start-up sync, dirty marker, config edits, policy dates."""
         try:
             self._ready()
-            if self.dirty_marker.exists():
-                self.catch_up()
-            if self.follower is None or not self.follower.running:
-                self.follow()  # no follower thread in this process: follow the outbox here
+            if not self._following():  # else the follower thread does all of this
+                if self.dirty_marker.exists():
+                    self.catch_up()
+                self.follow()
                 self.problem = None
+                self._check_policies()
             self._refresh_config()
-            self._check_policies()
         except Exception as exc:
             self._note_problem(exc)
             log.exception("search index maintenance failed")
+
+    def _following(self) -> bool:
+        return self.follower is not None and self.follower.running
 
     def tick(self) -> None:
         """One round of the follower thread: catch up, follow, config, policy dates, pruning."""
@@ -440,6 +447,11 @@ class SearchService:
                 return self.engine().search(q, **kwargs)
             except Exception:
                 log.exception("search failed again after repair")
+        try:
+            with self._session() as sess:
+                return search_database(sess, q, **kwargs)
+        except Exception:
+            log.exception("search from the database failed too")
         text = q if isinstance(q, str) else ""
         return SearchResults(query=text, total=0, hits=[], message=MESSAGE_UNAVAILABLE)
 

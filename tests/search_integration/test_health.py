@@ -178,3 +178,23 @@ def test_hostile_json_bodies_are_400_never_500(library, people, body):
         resp = client.post(url, data=body, content_type="application/json")
         assert resp.status_code == 400, (url, resp.status_code)
         assert resp.get_json()["error"]
+
+
+def test_a_broken_index_answers_from_the_database_while_the_follower_repairs(library, monkeypatch):
+    from kbsite.search import SearchEngine
+    from kbsite.search.fallback import MESSAGE_DEGRADED
+
+    found(library, "夜班")
+
+    def broken(self, q, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    with library.app_context():
+        svc = sync.service()
+        monkeypatch.setattr(svc, "_following", lambda: True)  # as in production: a follower thread runs
+        monkeypatch.setattr(SearchEngine, "search", broken)
+        res = svc.search("蓝鲸礼盒")
+        assert res.message == MESSAGE_DEGRADED and [h.slug for h in res.hits] == ["gift-wrap"]
+        assert svc.dirty_marker.exists()  # the follower's next round repairs the index
+        assert svc.search("蓝鲸礼盒", types=["policy"]).hits == []
+        assert [h.slug for h in svc.search("夜班  礼盒").hits] == ["gift-wrap", "night-shift"]
