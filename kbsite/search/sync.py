@@ -500,7 +500,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["kbsite.search"] = svc
     app.extensions["kbsite.on_items_changed"] = svc.items_changed
-    if app.config.get("SEARCH_FOLLOW", not app.testing):
+    follow = app.config.get("SEARCH_FOLLOW")
+    if (not app.testing) if follow is None else follow:
         interval = float(app.config.get("SEARCH_FOLLOW_INTERVAL", FOLLOW_INTERVAL))
 
         @app.before_request
