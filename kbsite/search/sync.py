@@ -46,7 +46,7 @@ from kbsite.search.fallback import search_database
 from kbsite.search.follower import FOLLOW_INTERVAL, Follower, Mark, Position
 from kbsite.search.health import describe_problem
 from kbsite.search.model import SearchResults
-from kbsite.search.store import SearchIndexError, current_generation
+from kbsite.search.store import SearchIndexError, acquire_flock, current_generation
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ class SearchService:
             path = self.index_dir.with_name(self.index_dir.name + ".sync-lock")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a+b") as fh:
-                _flock(fh, self.lock_timeout)
+                if not acquire_flock(fh, self.lock_timeout):
+                    raise SyncLockTimeout(f"index sync lock busy for {self.lock_timeout}s")
                 self._lock_depth = 1
                 try:
                     yield
@@ -471,21 +472,6 @@ def _app_today() -> date:
     from kbsite.content.service import today
 
     return today()
-
-
-def _flock(fh, timeout: float) -> None:
-    """Take an exclusive flock on ``fh`` within ``timeout`` seconds (it dies with the process)."""
-    deadline = time.monotonic() + timeout
-    pause = 0.001
-    while True:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SyncLockTimeout(f"index sync lock busy for {timeout}s") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
 
 
 def init_app(app: Flask) -> None:
