@@ -8,14 +8,17 @@ consistent snapshot, and in a database-neutral form, so a backup taken on
 SQLite restores into PostgreSQL (the way to move a growing team onto a server).
 
 Restore only goes into an empty database at the same schema revision, in one
-transaction: it either loads every row or changes nothing. The search index is
+transaction: it either loads every row or changes nothing. The manifest carries
+a SHA-256 checksum per table; restore verifies it, every enum-like value and
+every foreign key, and says what is wrong in plain words. The search index is
 not in the file; it is rebuilt from the restored database afterwards.
 """
 
 from __future__ import annotations
 
 import base64
-import io
+import contextlib
+import hashlib
 import json
 import zipfile
 from collections.abc import Callable, Iterator
@@ -36,6 +39,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 
 from kbsite import migrations, search
 from kbsite.db import Base
@@ -43,7 +47,8 @@ from kbsite.errors import Invalid
 from kbsite.models import load_all
 
 FORMAT = "kbsite-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a SHA-256 checksum per table in the manifest
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 MAX_MEMBER_BYTES = 2 * 1024**3
 _BATCH = 1000
@@ -84,22 +89,28 @@ def schema_revision(conn: Connection) -> str:
 def write_backup(engine: Engine, dest: IO[bytes] | Path, progress: Progress | None = None) -> BackupReport:
     """Write every row of every table to ``dest`` as one consistent snapshot."""
     rows: dict[str, int] = {}
+    checksums: dict[str, str] = {}
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         revision = schema_revision(conn)
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table in tables():
+                digest = hashlib.sha256()
                 with archive.open(f"tables/{table.name}.jsonl", "w", force_zip64=True) as member:
                     count = 0
                     for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
-                        member.write(_encode_row(table, row._mapping).encode("utf-8") + b"\n")
+                        line = _encode_row(table, row._mapping).encode("utf-8") + b"\n"
+                        member.write(line)
+                        digest.update(line)
                         count += 1
                 rows[table.name] = count
+                checksums[table.name] = f"sha256:{digest.hexdigest()}"
                 if progress:
                     progress(table.name, count)
             manifest = {"format": FORMAT, "version": FORMAT_VERSION, "schema_revision": revision,
-                        "created_at": datetime.now(UTC).isoformat(), "tables": rows}
+                        "created_at": datetime.now(UTC).isoformat(), "tables": rows,
+                        "checksums": checksums}
             archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
     return BackupReport(revision, rows)
 
@@ -146,26 +157,48 @@ def restore_backup(engine: Engine, source: IO[bytes] | Path, progress: Progress 
             _require_empty(conn, known)
             deferred: list[tuple[Table, dict]] = []
             for table in known:
-                late = [c.name for c in table.columns if any(fk.use_alter for fk in c.foreign_keys)]
-                count = 0
-                for batch in _batches(_read_member(archive, table)):
-                    count += len(batch)
-                    if late:
-                        deferred += [(table, r) for r in batch if any(r[n] is not None for n in late)]
-                        batch = [{**r, **dict.fromkeys(late)} for r in batch]
-                    conn.execute(table.insert(), batch)
-                if count != manifest["tables"][table.name]:
-                    raise Invalid(f"备份文件不完整：{table.name} 应有 {manifest['tables'][table.name]} 行，实有 {count} 行")
-                rows[table.name] = count
+                rows[table.name] = _load_table(conn, archive, table, manifest, deferred)
                 if progress:
-                    progress(table.name, count)
+                    progress(table.name, rows[table.name])
             for table, row in deferred:  # foreign keys that point forward (items → revisions)
                 pk = {c.name: row[c.name] for c in table.primary_key.columns}
-                conn.execute(table.update().filter_by(**pk).values(row))
+                with _plain_integrity_errors(table):
+                    conn.execute(table.update().filter_by(**pk).values(row))
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, known)
             search.record_all_changed(conn)  # every node's index rebuilds from the restored rows
     return BackupReport(manifest["schema_revision"], rows)
+
+
+def _load_table(conn: Connection, archive: zipfile.ZipFile, table: Table, manifest: dict,
+                deferred: list[tuple[Table, dict]]) -> int:
+    """Insert one table's rows after checking their values; verify count and checksum."""
+    late = [c.name for c in table.columns if any(fk.use_alter for fk in c.foreign_keys)]
+    digest = hashlib.sha256()
+    count = 0
+    for batch in _batches(_read_member(archive, table, digest)):
+        count += len(batch)
+        if late:
+            deferred += [(table, r) for r in batch if any(r[n] is not None for n in late)]
+            batch = [{**r, **dict.fromkeys(late)} for r in batch]
+        with _plain_integrity_errors(table):
+            conn.execute(table.insert(), batch)
+    if count != manifest["tables"][table.name]:
+        raise Invalid(f"备份文件不完整：{table.name} 应有 {manifest['tables'][table.name]} 行，实有 {count} 行")
+    expected = manifest.get("checksums", {}).get(table.name)
+    if manifest["version"] >= 2 and expected != f"sha256:{digest.hexdigest()}":
+        raise Invalid(f"备份文件已损坏或被改动：{table.name} 表的校验和不符，未恢复任何数据")
+    return count
+
+
+@contextlib.contextmanager
+def _plain_integrity_errors(table: Table) -> Iterator[None]:
+    """A broken foreign key or duplicate key in the file, said in words (the transaction rolls back)."""
+    try:
+        yield
+    except IntegrityError:
+        raise Invalid(f"备份中 {table.name} 表的数据引用了不存在的记录或与已有记录重复，"
+                      "未恢复任何数据") from None
 
 
 def _manifest(archive: zipfile.ZipFile) -> dict:
@@ -177,8 +210,10 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
         raise Invalid(f"{MANIFEST} 不是有效的 JSON：{exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise Invalid("这不是 kbsite 备份文件")
-    if manifest.get("version") != FORMAT_VERSION:
+    if manifest.get("version") not in READABLE_VERSIONS:
         raise Invalid(f"不支持的备份格式版本：{manifest.get('version')}")
+    if manifest["version"] >= 2 and not isinstance(manifest.get("checksums"), dict):
+        raise Invalid("备份清单缺少每张表的校验和")
     counts = manifest.get("tables")
     if not isinstance(counts, dict) or not all(type(n) is int and n >= 0 for n in counts.values()):
         raise Invalid("备份清单中的行数无效")
@@ -194,7 +229,7 @@ def _require_empty(conn: Connection, known: list[Table]) -> None:
                       f"当前已有数据的表：{', '.join(filled)}")
 
 
-def _read_member(archive: zipfile.ZipFile, table: Table) -> Iterator[dict]:
+def _read_member(archive: zipfile.ZipFile, table: Table, digest) -> Iterator[dict]:
     name = f"tables/{table.name}.jsonl"
     try:
         info = archive.getinfo(name)
@@ -203,15 +238,34 @@ def _read_member(archive: zipfile.ZipFile, table: Table) -> Iterator[dict]:
     if info.file_size > MAX_MEMBER_BYTES:
         raise Invalid(f"{name} 过大：{info.file_size:,} 字节")
     columns = {c.name: c for c in table.columns}
+    choices = {n: allowed for (t, n), allowed in _choices().items() if t == table.name}
     with archive.open(info) as member:
-        for lineno, line in enumerate(io.TextIOWrapper(member, encoding="utf-8"), 1):
+        for lineno, line in enumerate(member, 1):
+            digest.update(line)
             try:
-                raw = json.loads(line)
+                raw = json.loads(line.decode("utf-8"))
                 if not isinstance(raw, dict) or set(raw) - set(columns):
                     raise ValueError("列与当前数据表不一致")
+                for column, allowed in choices.items():
+                    if raw.get(column) not in allowed:
+                        raise ValueError(f"{column} 的值 {str(raw.get(column))[:40]!r} 不是允许的取值")
                 yield {n: _decode(columns[n], raw.get(n)) for n in columns}
             except (ValueError, TypeError) as exc:
                 raise Invalid(f"{name} 第 {lineno} 行无效：{exc}") from None
+
+
+def _choices() -> dict[tuple[str, str], frozenset]:
+    """(table, column) → the values the application allows (enums stored as strings)."""
+    from kbsite.auth.models import ROLES
+    from kbsite.content.models import REVISION_STATES
+    from kbsite.files import ALL_TYPES
+    from kbsite.review.feedback import KINDS
+    from kbsite.training.models import ATTEMPT_STATES
+
+    return {("users", "role"): frozenset(ROLES), ("items", "type"): frozenset(ALL_TYPES),
+            ("revisions", "state"): frozenset(REVISION_STATES),
+            ("training_attempts", "state"): frozenset(ATTEMPT_STATES),
+            ("item_feedback", "kind"): frozenset(KINDS)}
 
 
 def _decode(column, value):
