@@ -1,17 +1,19 @@
 """Keeps the search index in step with the database (the source of truth).
 
 The index records which database state it reflects: every document stores the
-revision id it was built from (``doc_id -> revision id``). Saves call
-:meth:`SearchService.items_changed` after their commit and before the response,
-so an edit is searchable at once. Every index write, in every process, runs
-under one cross-process *sync lock* and re-reads the database inside it, so the
-last writer always writes the newest state: concurrent saves never lose an
-update and never meet Whoosh's write lock. At start-up (first use in a process,
-``kbsite run``) and with ``kbsite reindex`` the index is compared with the
-database doc by doc and caught up; a missing, corrupt or outdated index (new
-dictionary = new analyzer) is rebuilt. A write that fails after its database
-commit never fails the request: it leaves a *dirty* marker that the next search
-in any process repairs.
+revision id it was built from (``doc_id -> revision id``), and the index folder
+records the last *outbox* entry it applied (``outbox.py``, ``follower.py``).
+Writes commit an outbox row with their change; the saving process then follows
+the outbox at once (:meth:`SearchService.items_changed`, before the response,
+so an edit is searchable immediately) and every other process follows it from
+its follower thread, so a change reaches every index within a second even when
+the writer dies right after its commit. Every index write, in every process,
+runs under one cross-process *sync lock* and re-reads the database inside it,
+so the last writer always writes the newest state. A new index, or one too far
+behind, is caught up doc by doc (a missing, corrupt or outdated one is
+rebuilt). A write that fails after its database commit never fails the
+request: it leaves a *dirty* marker that the follower (or, without one, the
+next search) repairs, while searches answer from the database.
 """
 
 from __future__ import annotations
@@ -296,9 +298,7 @@ class SearchService:
         """
         try:
             self._ready()  # the start-up catch-up reads the database, this change included
-            if not self.follow() and slugs:
-                with self._sync_lock():
-                    self._reindex(list(slugs))  # a change made without an outbox row
+            self.follow()  # this change and any other committed before it, in one index write
         except SyncLockTimeout:
             log.exception("search index busy; marking it for catch-up")
             self._mark_dirty()
@@ -376,7 +376,7 @@ class SearchService:
         try:
             self._ready()
             if self.dirty_marker.exists():
-                self.catch_up()
+                self._repair()
             self.follow()
             self._refresh_config()
             self._check_policies()
@@ -385,6 +385,16 @@ class SearchService:
         except Exception as exc:
             if self._note_problem(exc):
                 log.exception("search index follower failed; retrying")
+
+    def _repair(self) -> None:
+        """Catch up after a failed read or write; rebuild when even that cannot read the index."""
+        try:
+            self.catch_up()
+        except SyncLockTimeout:
+            raise
+        except Exception:
+            log.exception("search index catch-up failed; rebuilding it")
+            self.catch_up(force=True)
 
     def _note_problem(self, exc: Exception) -> bool:
         """Remember why the index is behind, in words an operator reads; True if it is new."""
