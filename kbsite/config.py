@@ -19,6 +19,9 @@ def defaults(home: Path) -> dict:
         "SQLALCHEMY_URL": f"sqlite:///{home / 'kbsite.db'}",
         "SEARCH_INDEX_DIR": str(home / "search-index"),
         "IMPORT_STAGING_DIR": str(home / "import-staging"),  # uploads waiting for confirmation
+        "SEARCH_FOLLOW": None,  # follow the search outbox in a thread: None = unless testing
+        "SEARCH_FOLLOW_INTERVAL": 0.2,
+        "READY_MAX_LAG_SECONDS": 5.0,
         "SECRET_KEY": None,  # read from the instance's secret file when not set
         "STARTER_PATHS": [str(PROJECT_ROOT / "content"), str(PROJECT_ROOT / "scripts_lib")],
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,

@@ -1,21 +1,17 @@
 """SearchEngine: the typed, Flask-free facade over the Whoosh index.
 
 One engine per process, shared by every thread. Searches run in parallel: each
-takes the current *view* (one opened generation of immutable segments plus the
-caches built over it) without waiting for other readers; a refresh opens the
-new searcher on the side and swaps the view in atomically, and the old one is
-closed when its last reader leaves. Writes go through the cross-process write
+takes the current view of the index (``readers.py``) without waiting for other
+readers. Writes go through the cross-process write
 lock with ``writer(timeout=…)`` and always cancel a failed writer.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import gc
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +40,17 @@ from kbsite.search.query import (
     plan_query,
     term_forms,
 )
-from kbsite.search.ranking import SCRIPT_WINDOW, Judgement, execute, judge, prefer_script
+from kbsite.search.ranking import (
+    SCRIPT_WINDOW,
+    Judgement,
+    best_reading,
+    prefer_script,
+    title_script,
+)
+from kbsite.search.readers import Readers, View
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, FacetCache, Matches
-from kbsite.search.slips import KNOWN_FREQ, SegmentVocabulary, SlipCorrector
+from kbsite.search.slips import SegmentVocabulary, SlipCorrector, correct_plan
 from kbsite.search.snippets import build_snippet
 from kbsite.search.whoosh_seam import SegmentBytes
 
@@ -55,33 +58,7 @@ MESSAGE_EMPTY = "请输入要搜索的内容。"
 MESSAGE_JUNK = "没有可搜索的关键词，请换个说法，例如“退款多久到账”。"
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-# Bytes of closed searchers' segment files allowed to stay mapped before a full collection.
-CLOSED_BYTES_BEFORE_GC = 256 * 2**20
 _TEXT_FIELDS = ("title", "tags", "summary", "body")
-_ACQUIRE_TRIES = 5
-
-
-class _View:
-    """One opened generation and the caches over it, shared by concurrent searches."""
-
-    __slots__ = ("gen", "searcher", "evaluator", "corrector", "users", "retired")
-
-    def __init__(self, gen: Path, searcher: Searcher) -> None:
-        self.gen = gen
-        self.searcher = searcher
-        self.evaluator: Evaluator | None = None
-        self.corrector: SlipCorrector | None = None
-        self.users = 0  # searches using it now (guarded by the engine's swap lock)
-        self.retired = False  # swapped out: closed when the last user leaves
-
-    def up_to_date(self, gen: Path) -> bool:
-        """Still the current generation and its latest commit."""
-        if self.gen != gen:
-            return False
-        try:
-            return self.searcher.up_to_date()
-        except Exception:  # a closed or damaged searcher is simply not current
-            return False
 
 
 class SearchEngine:
@@ -101,22 +78,19 @@ class SearchEngine:
         self._cutter = term_cutter(self.words)
         idf_table()
         self._schema = store.make_schema(self.words)
-        self._swap = threading.Lock()  # guards _view and view.users; held for a few instructions
-        self._refresh = threading.RLock()  # one thread (re)opens or replaces the index at a time
         self._build = threading.Lock()  # per-view caches built once, not once per thread
-        self._view: _View | None = None
         self._segments = SegmentBytes()  # index files read into memory, shared across views
+        self._readers = Readers(self.index_dir, self._segments)
         self._vocabularies: dict[str, SegmentVocabulary] = {}  # by segment id, across searchers
         self._facet_cache = FacetCache()
-        self._closed_bytes = 0  # segment bytes of searchers closed since the last gc.collect()
         self.set_synonyms(synonyms)
 
     # ----- index lifecycle -------------------------------------------------
 
     def ensure_index(self) -> bool:
         """Open the index; recreate it empty (return False) if missing, broken or outdated."""
-        with self._refresh:
-            self._drop_view()
+        with self._readers.exclusive():
+            self._readers.drop()
             if self._usable(store.current_generation(self.index_dir)):
                 return True
             with store.write_lock(self.index_dir):
@@ -172,8 +146,8 @@ class SearchEngine:
             progress(len(seen))
         with store.write_lock(self.index_dir):
             store.make_current(self.index_dir, gen)
-        with self._refresh:
-            self._drop_view()
+        with self._readers.exclusive():
+            self._readers.drop()
 
     def upsert(self, docs: Iterable[SearchDoc]) -> None:
         """Add or replace documents by doc_id in one commit."""
@@ -225,7 +199,7 @@ class SearchEngine:
 
     def indexed_versions(self) -> dict[str, int]:
         """doc_id → indexed version, to reconcile the index with the database."""
-        with self._reading() as view:
+        with self._readers.reading() as view:
             return {f["doc_id"]: int(f["version"]) for f in view.searcher.all_stored_fields()}
 
     def set_synonyms(self, groups: Iterable[Sequence[str]]) -> None:
@@ -233,92 +207,20 @@ class SearchEngine:
         table = SynonymTable(groups)
         scanner = PhraseScanner([*self.words, *table.member_group])
         lexicon = frozenset(self.words) | frozenset(table.member_groups)
-        # One reference: a search sees all three of one generation or none of it.
+        # One reference: a search sees all three of one generation or none of them.
         self._phrasing = (table, scanner, lexicon)
 
     # ----- reading ---------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[_View]:
-        """The current view, held for the duration of one read (never waits for other readers)."""
-        view = self._acquire()
-        try:
-            yield view
-        finally:
-            self._release(view)
-
-    def _acquire(self) -> _View:
-        for _ in range(_ACQUIRE_TRIES):
-            gen = store.current_generation(self.index_dir)
-            if gen is None:
-                raise store.SearchIndexError("no index: call ensure_index() first")
-            view = self._view
-            if view is None or not view.up_to_date(gen):
-                view = self._reopen(gen)
-            with self._swap:
-                if not view.retired:
-                    view.users += 1
-                    return view
-        raise store.SearchIndexError("index replaced too often to read")
-
-    def _release(self, view: _View) -> None:
-        with self._swap:
-            view.users -= 1
-            done = view.retired and view.users == 0
-        if done:
-            self._close_view(view)
-
-    def _reopen(self, gen: Path) -> _View:
-        """Open the current generation beside the old view and swap it in atomically."""
-        with self._refresh:
-            view = self._view
-            if view is not None and view.up_to_date(gen):
-                return view  # another thread refreshed it while this one waited
-            # Not Searcher.refresh(): whoosh 2.7.x reuses segment readers by segment id and
-            # so keeps their stale deletion lists (an updated doc shows twice).
-            try:
-                searcher = store.open_for_reading(gen, self._segments).searcher()
-            except Exception:
-                try:
-                    searcher = store.open_for_reading(gen, self._segments).searcher()
-                except Exception as exc:
-                    raise store.SearchIndexError(f"index unreadable: {exc}") from exc
-            self._segments.keep_only_used()
-            self._replace_view(_View(gen, searcher))
-            return self._view
-
-    def _replace_view(self, new: _View | None) -> None:
-        with self._swap:
-            old, self._view = self._view, new
-            done = old is not None and old.users == 0
-            if old is not None:
-                old.retired = True
-        if done:
-            self._close_view(old)
-
-    def _drop_view(self) -> None:
-        self._replace_view(None)
-
-    def _close_view(self, view: _View) -> None:
-        with contextlib.suppress(Exception):
-            view.searcher.close()
-        self._closed_bytes += _files_bytes(view.gen)
-        if self._closed_bytes >= CLOSED_BYTES_BEFORE_GC:
-            # Whoosh's readers form reference cycles that keep a closed searcher's segment
-            # data alive until a full collection, which numpy scoring allocates too few
-            # objects to trigger soon.
-            gc.collect()  # ~0.1 s: at most once per this many bytes of closed segments
-            self._closed_bytes = 0
-
     def _current_searcher(self) -> Searcher:
         """The current searcher, opened if needed (for tests and tools; searches hold a view)."""
-        with self._reading() as view:
+        with self._readers.reading() as view:
             return view.searcher
 
     def close(self) -> None:
         """Release the open searcher (closed once no search uses it)."""
-        with self._refresh:
-            self._drop_view()
+        with self._readers.exclusive():
+            self._readers.drop()
 
     def search(
         self,
@@ -335,11 +237,11 @@ class SearchEngine:
         text = q if isinstance(q, str) else ""
         limit = max(1, min(int(limit), MAX_LIMIT))
         offset = max(0, min(int(offset), MAX_OFFSET))
-        synonyms, scanner, lexicon = self._phrasing
+        synonyms, scanner, _ = self._phrasing
         plan = plan_query(text, self._tk, scanner, synonyms)
         if not any(concept_query(self._tk, c) for c in plan.concepts):
             return _no_results(text)
-        with self._reading() as view:
+        with self._readers.reading() as view:
             searcher, evaluator = view.searcher, self._evaluator(view)
             filters = (types, category, tag, include_drafts)
             plan, matches, judgement, suggestion = self._best_reading(view, plan, filters)
@@ -348,7 +250,7 @@ class SearchEngine:
                 docs = [d for _, d in ranked]
             else:
                 ranked, docs = matches.best(offset + limit + SCRIPT_WINDOW), matches.docs
-            ranked = prefer_script(ranked, script_of(text), _doc_script(searcher))
+            ranked = prefer_script(ranked, script_of(text), title_script(searcher))
             page = ranked[offset : offset + limit]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
@@ -361,35 +263,19 @@ class SearchEngine:
             )
 
     def _best_reading(
-        self, view: _View, plan: QueryPlan, filters: tuple
+        self, view: View, plan: QueryPlan, filters: tuple
     ) -> tuple[QueryPlan, Matches, Judgement, str | None]:
         """The plan as typed, or with its slips corrected when that finds clearly better results."""
         evaluator = self._evaluator(view)
         for concept in plan.concepts:
             concept.unknown = not _known(evaluator, self._tk, concept)
-        as_typed = copy.deepcopy(plan)
-        suggestion = self._correct_slips(view, plan)
+        return best_reading(
+            plan, evaluator, self._tk,
+            match=lambda q: self._matches(evaluator, q, filters),
+            correct=lambda p: self._correct_slips(view, p),
+        )
 
-        def run(p: QueryPlan) -> tuple[Matches, Judgement]:
-            found = execute(lambda q: self._matches(evaluator, q, filters), self._tk, p)
-            best = found.best(1)
-            return found, judge(evaluator, self._tk, p, best[0] if best else None)
-
-        matches, judgement = run(plan)
-        if not any(c.corrected_from for c in plan.concepts):
-            return plan, matches, judgement, None
-        for concept in as_typed.concepts:
-            concept.by_char = concept.by_char or (
-                is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown
-            )
-        typed_matches, typed_judgement = run(as_typed)
-        if judgement.better_than(typed_judgement):
-            # A suggestion must read as a query the library plainly answers, or it is not shown.
-            sure = judgement.confidence(plan.short) == "high"
-            return plan, matches, judgement, suggestion if sure else None
-        return as_typed, typed_matches, typed_judgement, None
-
-    def _evaluator(self, view: _View) -> Evaluator:
+    def _evaluator(self, view: View) -> Evaluator:
         if view.evaluator is None:
             with self._build:
                 if view.evaluator is None:
@@ -410,30 +296,12 @@ class SearchEngine:
                     evaluator.facets = self._facet_cache.columns(evaluator.leaves)
         return evaluator.facets.count(docs)
 
-    def _correct_slips(self, view: _View, plan: QueryPlan) -> str | None:
+    def _correct_slips(self, view: View, plan: QueryPlan) -> str | None:
         synonyms, _, lexicon = self._phrasing
         general = self._tk.FREQ.get
-        corrected = False
-        for concept in plan.concepts:
-            if not is_cjk(concept.text) or not concept.unknown:
-                continue
-            fix = self._slip_corrector(view).correct(concept.text, lambda w: general(w, 0), lexicon)
-            if fix:
-                concept.corrected_from, concept.text = concept.text, fix
-                concept.variants = synonyms.variants(fix)
-                concept.soft = concept.unknown = False
-                corrected = True
-            elif len(concept.text) == 2 and general(concept.text, 0) < KNOWN_FREQ:
-                concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
-        if not corrected or len(plan.folded) > 60:
-            return None
-        suggestion = plan.folded
-        for concept in plan.concepts:
-            if concept.corrected_from:
-                suggestion = suggestion.replace(concept.corrected_from, concept.text)
-        return suggestion
+        return correct_plan(plan, self._slip_corrector(view), lambda w: general(w, 0), lexicon, synonyms)
 
-    def _slip_corrector(self, view: _View) -> SlipCorrector:
+    def _slip_corrector(self, view: View) -> SlipCorrector:
         if view.corrector is None:
             with self._build:  # the vocabularies are shared across views
                 if view.corrector is None:
@@ -452,7 +320,7 @@ class SearchEngine:
         clauses = [_title_clause(self._tk, w) for w in words[:-1]]
         clauses.append(_title_prefix_clause(words[-1]))
         query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
-        with self._reading() as view:
+        with self._readers.reading() as view:
             searcher = view.searcher
             matches = self._matches(self._evaluator(view), query, (None, None, None, include_drafts))
             ranked = matches.best(None if include_drafts else limit)
@@ -460,13 +328,6 @@ class SearchEngine:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
             return [{"slug": f["slug"], "title": f["title"], "type": f["type"]} for f in fields]
-
-
-def _files_bytes(directory: Path) -> int:
-    """Total size of the files of an index generation (0 if it is gone)."""
-    with contextlib.suppress(OSError):
-        return sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
-    return 0
 
 
 def _probe(searcher: Searcher) -> None:
@@ -554,23 +415,14 @@ def _no_results(text: str) -> SearchResults:
                          confidence="none")
 
 
-def _doc_script(searcher: Searcher) -> Callable[[int], str | None]:
-    """docnum → the script (Simplified/Traditional) its title and summary are written in."""
-
-    def script(docnum: int) -> str | None:
-        fields = searcher.stored_fields(docnum)
-        return script_of(fields.get("title", "") + fields.get("summary", ""))
-
-    return script
-
-
 def _mark_terms(concepts: list[Concept]) -> list[str]:
     terms: list[str] = []
     for concept in concepts:
         terms += [concept.text, *concept.variants]
         if is_cjk(concept.text) and len(concept.text) > 2:
             terms.extend(bigrams(concept.text))
-    return terms
+    # Snippets fold character by character (帳 → 帐), terms at phrase level (账): mark both.
+    return terms + [t.replace("账", "帐") for t in terms if "账" in t]
 
 
 def _hit(hit: dict, score: float, marks: list[str]) -> Hit:

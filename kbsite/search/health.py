@@ -61,7 +61,8 @@ def check_index_folder(index_dir: Path) -> str | None:
 def readiness(status: dict, database_ok: bool, max_lag: float) -> tuple[bool, dict]:
     """(ready, JSON body) from the service's status and whether the database answered."""
     lag = status.get("lag_seconds")
-    caught_up = lag is not None and lag <= max_lag
+    stuck = bool(status.get("problem")) and status.get("behind", 0) > 0  # behind and failing to move
+    caught_up = lag is not None and lag <= max_lag and not stuck
     ready = database_ok and status["index_present"] and caught_up
     body = {
         "status": "ready" if ready else "not ready",

@@ -84,20 +84,28 @@ def make_schema(words: tuple[str, ...]) -> Schema:
 def write_lock(index_dir: Path, timeout: float = WRITE_TIMEOUT) -> Iterator[None]:
     """Hold the cross-process, cross-thread write lock of ``index_dir``."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
     with open(index_dir / ".write.lock", "a+b") as fh:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise SearchIndexError(f"index write lock busy for {timeout}s") from None
-                time.sleep(0.01)
+        if not acquire_flock(fh, timeout):
+            raise SearchIndexError(f"index write lock busy for {timeout}s")
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def acquire_flock(fh, timeout: float) -> bool:
+    """Take an exclusive flock on ``fh`` within ``timeout`` seconds (it dies with the process)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
 
 def current_generation(index_dir: Path) -> Path | None:

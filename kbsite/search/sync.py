@@ -1,17 +1,19 @@
 """Keeps the search index in step with the database (the source of truth).
 
 The index records which database state it reflects: every document stores the
-revision id it was built from (``doc_id -> revision id``). Saves call
-:meth:`SearchService.items_changed` after their commit and before the response,
-so an edit is searchable at once. Every index write, in every process, runs
-under one cross-process *sync lock* and re-reads the database inside it, so the
-last writer always writes the newest state: concurrent saves never lose an
-update and never meet Whoosh's write lock. At start-up (first use in a process,
-``kbsite run``) and with ``kbsite reindex`` the index is compared with the
-database doc by doc and caught up; a missing, corrupt or outdated index (new
-dictionary = new analyzer) is rebuilt. A write that fails after its database
-commit never fails the request: it leaves a *dirty* marker that the next search
-in any process repairs.
+revision id it was built from (``doc_id -> revision id``), and the index folder
+records the last *outbox* entry it applied (``outbox.py``, ``follower.py``).
+Writes commit an outbox row with their change; the saving process then follows
+the outbox at once (:meth:`SearchService.items_changed`, before the response,
+so an edit is searchable immediately) and every other process follows it from
+its follower thread, so a change reaches every index within a second even when
+the writer dies right after its commit. Every index write, in every process,
+runs under one cross-process *sync lock* and re-reads the database inside it,
+so the last writer always writes the newest state. A new index, or one too far
+behind, is caught up doc by doc (a missing, corrupt or outdated one is
+rebuilt). A write that fails after its database commit never fails the
+request: it leaves a *dirty* marker that the follower (or, without one, the
+next search) repairs, while searches answer from the database.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ from kbsite.search.expected import (
     load_docs,
     new_engine,
 )
+from kbsite.search.fallback import search_database
 from kbsite.search.follower import FOLLOW_INTERVAL, Follower, Mark, Position
 from kbsite.search.health import describe_problem
 from kbsite.search.model import SearchResults
-from kbsite.search.store import SearchIndexError, current_generation
+from kbsite.search.store import SearchIndexError, acquire_flock, current_generation
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +120,8 @@ class SearchService:
             path = self.index_dir.with_name(self.index_dir.name + ".sync-lock")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a+b") as fh:
-                _flock(fh, self.lock_timeout)
+                if not acquire_flock(fh, self.lock_timeout):
+                    raise SyncLockTimeout(f"index sync lock busy for {self.lock_timeout}s")
                 self._lock_depth = 1
                 try:
                     yield
@@ -294,9 +298,7 @@ class SearchService:
         """
         try:
             self._ready()  # the start-up catch-up reads the database, this change included
-            if not self.follow() and slugs:
-                with self._sync_lock():
-                    self._reindex(list(slugs))  # a change made without an outbox row
+            self.follow()  # this change and any other committed before it, in one index write
         except SyncLockTimeout:
             log.exception("search index busy; marking it for catch-up")
             self._mark_dirty()
@@ -335,6 +337,9 @@ class SearchService:
 
     def _recover(self) -> bool:
         """Catch up (rebuilding if the index is unreadable); at most once per pause. True if done."""
+        if self._following():
+            self._mark_dirty()  # the follower thread repairs it; requests never wait for a rebuild
+            return False
         with self._lock:
             if time.monotonic() - self._last_recovery < RECOVERY_PAUSE_SECONDS:
                 self._mark_dirty()
@@ -352,23 +357,26 @@ class SearchService:
         """Cheap checks before a query: start-up sync, dirty marker, config edits, policy dates."""
         try:
             self._ready()
-            if self.dirty_marker.exists():
-                self.catch_up()
-            if self.follower is None or not self.follower.running:
-                self.follow()  # no follower thread in this process: follow the outbox here
+            if not self._following():  # else the follower thread does all of this
+                if self.dirty_marker.exists():
+                    self.catch_up()
+                self.follow()
                 self.problem = None
+                self._check_policies()
             self._refresh_config()
-            self._check_policies()
         except Exception as exc:
             self._note_problem(exc)
             log.exception("search index maintenance failed")
+
+    def _following(self) -> bool:
+        return self.follower is not None and self.follower.running
 
     def tick(self) -> None:
         """One round of the follower thread: catch up, follow, config, policy dates, pruning."""
         try:
             self._ready()
             if self.dirty_marker.exists():
-                self.catch_up()
+                self._repair()
             self.follow()
             self._refresh_config()
             self._check_policies()
@@ -377,6 +385,16 @@ class SearchService:
         except Exception as exc:
             if self._note_problem(exc):
                 log.exception("search index follower failed; retrying")
+
+    def _repair(self) -> None:
+        """Catch up after a failed read or write; rebuild when even that cannot read the index."""
+        try:
+            self.catch_up()
+        except SyncLockTimeout:
+            raise
+        except Exception:
+            log.exception("search index catch-up failed; rebuilding it")
+            self.catch_up(force=True)
 
     def _note_problem(self, exc: Exception) -> bool:
         """Remember why the index is behind, in words an operator reads; True if it is new."""
@@ -440,6 +458,11 @@ class SearchService:
                 return self.engine().search(q, **kwargs)
             except Exception:
                 log.exception("search failed again after repair")
+        try:
+            with self._session() as sess:
+                return search_database(sess, q, **kwargs)
+        except Exception:
+            log.exception("search from the database failed too")
         text = q if isinstance(q, str) else ""
         return SearchResults(query=text, total=0, hits=[], message=MESSAGE_UNAVAILABLE)
 
@@ -461,21 +484,6 @@ def _app_today() -> date:
     return today()
 
 
-def _flock(fh, timeout: float) -> None:
-    """Take an exclusive flock on ``fh`` within ``timeout`` seconds (it dies with the process)."""
-    deadline = time.monotonic() + timeout
-    pause = 0.001
-    while True:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SyncLockTimeout(f"index sync lock busy for {timeout}s") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
-
-
 def init_app(app: Flask) -> None:
     """Attach the service and register the post-save hook."""
     svc = SearchService(
@@ -488,7 +496,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["kbsite.search"] = svc
     app.extensions["kbsite.on_items_changed"] = svc.items_changed
-    if app.config.get("SEARCH_FOLLOW", not app.testing):
+    follow = app.config.get("SEARCH_FOLLOW")
+    if (not app.testing) if follow is None else follow:
         interval = float(app.config.get("SEARCH_FOLLOW_INTERVAL", FOLLOW_INTERVAL))
 
         @app.before_request

@@ -75,10 +75,10 @@ def test_a_refresh_swaps_the_view_while_a_search_still_reads_the_old_one(built, 
     reader = threading.Thread(target=lambda: result.append(built.search("退款新品")), name="reader")
     reader.start()
     assert inside.wait(BARRIER_TIMEOUT)
-    old_view = built._view
+    old_view = built._readers.current
     built.upsert([D(slug="refund-new", type="faq", category="售后/退款", title="退款新品说明")])
     assert "refund-new" in slugs(built.search("退款新品"))  # a new view, opened beside the old
-    assert built._view is not old_view and old_view.retired and old_view.users == 1
+    assert built._readers.current is not old_view and old_view.retired and old_view.users == 1
     release.set()
     reader.join(BARRIER_TIMEOUT)
     assert old_view.users == 0 and "refund-new" not in slugs(result[0])  # read its own snapshot

@@ -342,16 +342,16 @@ def test_delta_decoding_restarts_each_block():
 
 
 def test_replaced_searchers_are_collected_per_bytes_closed(engine, monkeypatch):
-    from kbsite.search import engine as engine_module
+    from kbsite.search import readers as readers_module
 
     calls = []
-    monkeypatch.setattr(engine_module.gc, "collect", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr(readers_module.gc, "collect", lambda *a: calls.append(a) or 0)
     engine.rebuild(CORPUS)
     engine.search("退款")
-    monkeypatch.setattr(engine_module, "CLOSED_BYTES_BEFORE_GC", 10**12)
+    monkeypatch.setattr(readers_module, "CLOSED_BYTES_BEFORE_GC", 10**12)
     engine.upsert([D(slug="gc-a", type="faq", category="售后", title="退款甲")])
     assert "gc-a" in slugs(engine.search("退款甲")) and not calls
-    monkeypatch.setattr(engine_module, "CLOSED_BYTES_BEFORE_GC", 1)
+    monkeypatch.setattr(readers_module, "CLOSED_BYTES_BEFORE_GC", 1)
     engine.upsert([D(slug="gc-b", type="faq", category="售后", title="退款乙")])
     assert "gc-b" in slugs(engine.search("退款乙")) and len(calls) == 1
-    assert engine._closed_bytes == 0
+    assert engine._readers.closed_bytes == 0

@@ -7,6 +7,7 @@ from search_integration.sync_support import faq
 
 from kbsite.auth import service as auth
 from kbsite.content import service
+from kbsite.search.fallback import MESSAGE_DEGRADED
 from kbsite.search.sync import MESSAGE_UNAVAILABLE
 
 
@@ -139,7 +140,7 @@ def test_hostile_queries_answer_200_never_500(api):
             assert resp.status_code == 200, (q[:40], resp.data[:200])
             assert resp.mimetype == "application/json"
             data = resp.get_json()
-            assert data["message"] != MESSAGE_UNAVAILABLE, q[:40]  # the engine did not fail
+            assert data["message"] not in (MESSAGE_UNAVAILABLE, MESSAGE_DEGRADED), q[:40]  # engine answered
             assert data["results"] or data["message"] or data["total"] == 0
 
 
