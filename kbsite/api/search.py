@@ -2,9 +2,10 @@
 
 ``GET /api/search`` answers ``{"query", "total", "results": [{"slug", "title",
 "type", "category", "tags", "snippet", "score", "status"}], "facets",
-"suggestion", "message", "log_id"}``, best first. ``POST
+"suggestion", "message", "confidence", "log_id"}``, best first. ``POST
 /api/search/<log_id>/open`` with ``{"slug", "rank"}`` records which result of
-a logged search the user opened.
+a logged search the user opened; ``POST /api/search/<log_id>/gap`` reports it
+to trainers as a search with no direct answer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import can, require
 from kbsite.errors import Invalid, NotFound
-from kbsite.search.log import log_open, log_search
+from kbsite.search.log import log_open, log_search, report_gap
 from kbsite.search.sync import service as search_service
 
 MAX_LIMIT = 50
@@ -66,7 +67,7 @@ def search():
     log_id = log_search(actor, q, res.total, source=source) if logged else None
     return jsonify(
         query=res.query, total=res.total, message=res.message, suggestion=res.suggestion,
-        log_id=log_id, facets=res.facets,
+        confidence=res.confidence, log_id=log_id, facets=res.facets,
         results=[{"slug": h.slug, "title": h.title, "type": h.type, "category": h.category,
                   "tags": h.tags, "snippet": h.snippet, "score": round(h.score, 4),
                   "status": h.status} for h in res.hits],
@@ -86,6 +87,15 @@ def search_opened(log_id: int):
     if rank is not None and (type(rank) is not int or not 1 <= rank <= MAX_RANK):
         raise Invalid(f"rank 必须是 1 到 {MAX_RANK} 之间的整数")
     if not log_open(log_id, slug, rank, current_actor()):
+        raise NotFound("找不到该搜索记录")
+    return jsonify(ok=True)
+
+
+@bp.post("/search/<int:log_id>/gap")
+@require("search")
+def search_gap(log_id: int):
+    """Report the caller's own logged search to trainers: the library has no direct answer."""
+    if not report_gap(log_id, current_actor()):
         raise NotFound("找不到该搜索记录")
     return jsonify(ok=True)
 
