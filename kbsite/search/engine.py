@@ -328,10 +328,11 @@ class SearchEngine:
             return plan, matches, judgement, suggestion if sure else None
         return as_typed, typed_matches, typed_judgement, None
 
-    def _doc_script(self, searcher: Searcher) -> Callable[[int], str | None]:
-        def script(docnum: int) -> str | None:
+    def _doc_script(self, searcher: Searcher) -> Callable[[int], tuple[str, str | None]]:
+        def script(docnum: int) -> tuple[str, str | None]:
             fields = searcher.stored_fields(docnum)
-            return script_of(fields.get("title", "") + fields.get("summary", ""))
+            title = fields.get("title", "")
+            return fold_key(title), script_of(title + fields.get("summary", "") + fields.get("body", "")[:200])
 
         return script
 
