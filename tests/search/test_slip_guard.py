@@ -10,7 +10,7 @@ from .conftest import slugs
 
 # Everyday and product words a shop's library may never contain: jieba's general dictionary
 # (or the shipped vocabulary) knows them, so they must be searched exactly as typed.
-EVERYDAY_WORDS = """
+_EVERYDAY_TEXT = """
 空调 奶粉 充电宝 起球 缩水 白条 分期 冰箱 洗衣机 电视 手机 耳机 键盘 鼠标 显示器 笔记本 平板 相机
 音箱 路由器 插座 台灯 电饭煲 微波炉 烤箱 吸尘器 加湿器 热水器 电风扇 吹风机 剃须刀 牙刷 牙膏
 洗发水 沐浴露 面膜 口红 香水 防晒霜 卫生纸 纸巾 纸尿裤 奶瓶 玩具 积木 童装 羽绒服 毛衣 衬衫
@@ -19,7 +19,8 @@ EVERYDAY_WORDS = """
 茶叶 零食 坚果 水果 蔬菜 猫粮 狗粮 掉色 褪色 开线 破洞 快递 物流 支付宝 微信 花呗 信用卡
 银行卡 打折 包邮 分期付款 先用后付 极兔 中通 圆通 顺丰 西藏 内蒙古 新疆 澳门 台湾 香港 飞机
 火车 地铁 医院 学校 公司 老板 老人 孩子 生日 礼物 周末 晚上 早上 明天 昨天 价格 颜色 尺寸
-""".split()
+"""
+EVERYDAY_WORDS = _EVERYDAY_TEXT.split()
 
 
 def test_the_list_is_long_enough():
