@@ -162,3 +162,10 @@ def test_unanswerable_queries_are_not_high(shop, query):
 def test_nothing_found_is_none(shop):
     assert shop.search("猫咪不吃饭").confidence == "none"
     assert shop.search("").confidence == "none"
+
+
+def test_promotion_and_size_notation_read_as_their_concepts(engine):
+    plan = plan_query("满199减20怎么算", engine._tk, engine._scanner, engine._synonyms)
+    assert "满减" in [c.text for c in plan.concepts]
+    plan = plan_query("收到的是M码我拍的L码", engine._tk, engine._scanner, engine._synonyms)
+    assert "尺码" in [c.text for c in plan.concepts]
