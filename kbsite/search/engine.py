@@ -526,7 +526,8 @@ def _mark_terms(concepts: list[Concept]) -> list[str]:
         terms += [concept.text, *concept.variants]
         if is_cjk(concept.text) and len(concept.text) > 2:
             terms.extend(bigrams(concept.text))
-    return terms
+    # Snippets fold character by character (帳 → 帐), terms at phrase level (账): mark both.
+    return terms + [t.replace("账", "帐") for t in terms if "账" in t]
 
 
 def _hit(hit: dict, score: float, marks: list[str]) -> Hit:
