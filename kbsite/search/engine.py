@@ -8,7 +8,6 @@ lock with ``writer(timeout=…)`` and always cancels a failed writer.
 from __future__ import annotations
 
 import contextlib
-import copy
 import gc
 import shutil
 import threading
@@ -41,10 +40,16 @@ from kbsite.search.query import (
     plan_query,
     term_forms,
 )
-from kbsite.search.ranking import SCRIPT_WINDOW, Judgement, execute, judge, prefer_script
+from kbsite.search.ranking import (
+    SCRIPT_WINDOW,
+    Judgement,
+    best_reading,
+    prefer_script,
+    title_script,
+)
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, FacetCache, Matches, Unsupported
-from kbsite.search.slips import KNOWN_FREQ, SegmentVocabulary, SlipCorrector
+from kbsite.search.slips import SegmentVocabulary, SlipCorrector, correct_plan
 from kbsite.search.snippets import build_snippet
 
 MESSAGE_EMPTY = "请输入要搜索的内容。"
@@ -287,7 +292,7 @@ class SearchEngine:
                 docs = [d for _, d in ranked]
             else:
                 ranked, docs = matches.best(offset + limit + SCRIPT_WINDOW), matches.docs
-            ranked = prefer_script(ranked, script_of(text), self._doc_script(searcher))
+            ranked = prefer_script(ranked, script_of(text), title_script(searcher))
             page = ranked[offset : offset + limit]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
@@ -306,35 +311,11 @@ class SearchEngine:
         evaluator = self._evaluator_for(searcher)
         for concept in plan.concepts:
             concept.unknown = not _known(evaluator, self._tk, concept)
-        as_typed = copy.deepcopy(plan)
-        suggestion = self._correct_slips(searcher, plan)
-
-        def run(p: QueryPlan) -> tuple[Matches, Judgement]:
-            found = execute(lambda q: self._matches(searcher, q, filters), self._tk, p)
-            best = found.best(1)
-            return found, judge(evaluator, self._tk, p, best[0] if best else None)
-
-        matches, judgement = run(plan)
-        if not any(c.corrected_from for c in plan.concepts):
-            return plan, matches, judgement, None
-        for concept in as_typed.concepts:
-            concept.by_char = concept.by_char or (
-                is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown
-            )
-        typed_matches, typed_judgement = run(as_typed)
-        if judgement.better_than(typed_judgement):
-            # A suggestion must read as a query the library plainly answers, or it is not shown.
-            sure = judgement.confidence(plan.short) == "high"
-            return plan, matches, judgement, suggestion if sure else None
-        return as_typed, typed_matches, typed_judgement, None
-
-    def _doc_script(self, searcher: Searcher) -> Callable[[int], tuple[str, str | None]]:
-        def script(docnum: int) -> tuple[str, str | None]:
-            fields = searcher.stored_fields(docnum)
-            title = fields.get("title", "")
-            return fold_key(title), script_of(title + fields.get("summary", "") + fields.get("body", "")[:200])
-
-        return script
+        return best_reading(
+            plan, evaluator, self._tk,
+            match=lambda q: self._matches(searcher, q, filters),
+            correct=lambda p: self._correct_slips(searcher, p),
+        )
 
     def _evaluator_for(self, searcher: Searcher) -> Evaluator:
         if self._evaluator is None or self._evaluator.searcher is not searcher:
@@ -359,28 +340,10 @@ class SearchEngine:
         return evaluator.facets.count(docs)
 
     def _correct_slips(self, searcher: Searcher, plan: QueryPlan) -> str | None:
-        corrected = False
         general = self._tk.FREQ.get
-        for concept in plan.concepts:
-            if not is_cjk(concept.text) or not concept.unknown:
-                continue
-            fix = self._slip_corrector(searcher).correct(
-                concept.text, lambda w: general(w, 0), self._lexicon
-            )
-            if fix:
-                concept.corrected_from, concept.text = concept.text, fix
-                concept.variants = self._synonyms.variants(fix)
-                concept.soft = concept.unknown = False
-                corrected = True
-            elif len(concept.text) == 2 and general(concept.text, 0) < KNOWN_FREQ:
-                concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
-        if not corrected or len(plan.folded) > 60:
-            return None
-        suggestion = plan.folded
-        for concept in plan.concepts:
-            if concept.corrected_from:
-                suggestion = suggestion.replace(concept.corrected_from, concept.text)
-        return suggestion
+        return correct_plan(
+            plan, self._slip_corrector(searcher), lambda w: general(w, 0), self._lexicon, self._synonyms
+        )
 
     def _slip_corrector(self, searcher: Searcher) -> SlipCorrector:
         if self._corrector is None or self._corrector[0] is not searcher:

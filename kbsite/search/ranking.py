@@ -9,6 +9,7 @@ agent's script before its twin in the other script.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,8 +17,9 @@ import jieba
 import numpy as np
 from whoosh import query as wq
 
-from kbsite.search.analysis import bigrams
+from kbsite.search.analysis import bigrams, fold_key, is_cjk
 from kbsite.search.query import Concept, QueryPlan, combine, concept_query, word_query
+from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
 
 SOFT_WEIGHT = 0.3
@@ -70,6 +72,32 @@ class Judgement:
             return "low"
         allowed = MAX_UNKNOWN_SHORT if short else MAX_UNKNOWN_SHARE_LONG * self.total
         return "high" if self.unknown <= allowed else "low"
+
+
+def best_reading(
+    plan: QueryPlan, evaluator: Evaluator, tk: jieba.Tokenizer, *, match: Match,
+    correct: Callable[[QueryPlan], str | None],
+) -> tuple[QueryPlan, Matches, Judgement, str | None]:
+    """The plan as typed, or with its slips corrected (``correct``) when that finds clearly better
+    results; a "did you mean" only when the corrected query is also answered with confidence."""
+    as_typed = copy.deepcopy(plan)
+    suggestion = correct(plan)
+
+    def run(p: QueryPlan) -> tuple[Matches, Judgement]:
+        found = execute(match, tk, p)
+        best = found.best(1)
+        return found, judge(evaluator, tk, p, best[0] if best else None)
+
+    matches, judgement = run(plan)
+    if not any(c.corrected_from for c in plan.concepts):
+        return plan, matches, judgement, None
+    for concept in as_typed.concepts:
+        concept.by_char = concept.by_char or (is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown)
+    typed_matches, typed_judgement = run(as_typed)
+    if judgement.better_than(typed_judgement):
+        sure = judgement.confidence(plan.short) == "high"
+        return plan, matches, judgement, suggestion if sure else None
+    return as_typed, typed_matches, typed_judgement, None
 
 
 def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
@@ -152,6 +180,17 @@ def prefer_script(
                 out.insert(i, out.pop(j))
                 break
     return out
+
+
+def title_script(searcher) -> Callable[[int], tuple[str, str | None]]:
+    """``docnum → (folded title, script)`` over a searcher's stored fields, for ``prefer_script``."""
+
+    def script(docnum: int) -> tuple[str, str | None]:
+        fields = searcher.stored_fields(docnum)
+        title = fields.get("title", "")
+        return fold_key(title), script_of(title + fields.get("summary", "") + fields.get("body", "")[:200])
+
+    return script
 
 
 def _twins(a: str, b: str) -> bool:
