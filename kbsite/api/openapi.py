@@ -47,12 +47,15 @@ SCHEMAS: dict[str, dict] = {
         score={"type": "number"}, status={"type": "string", "enum": ["published", "draft"]},
     ),
     "SearchResults": _obj(
-        ["query", "total", "results", "facets", "suggestion", "message", "log_id"],
+        ["query", "total", "results", "facets", "suggestion", "message", "confidence", "log_id"],
         query={"type": "string"}, total={"type": "integer"},
         results={"type": "array", "items": _ref("Hit")},
         facets=_obj(["type", "category", "tag"], type=COUNTS, category=COUNTS, tag=COUNTS),
         suggestion=NULLABLE_STR | {"description": "Did-you-mean query"},
         message=NULLABLE_STR | {"description": "Why nothing could be searched"},
+        confidence={"type": "string", "enum": ["high", "low", "none"], "description": (
+            "high: the first result plainly answers the query; low: results may not answer it "
+            "(show them as related, offer to report the gap); none: nothing found")},
         log_id={"type": ["integer", "null"], "description": "Pass to /search/{log_id}/open"},
     ),
     "Suggestions": _obj(["suggestions"], suggestions={"type": "array", "items": _obj(
@@ -160,6 +163,11 @@ PATHS = {
          "404": _json(_ref("Error"), "No such search of the caller's")} | ERR,
         parameters=[{"name": "log_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         requestBody=_body("OpenedResult"))},
+    "/search/{log_id}/gap": {"post": _op(
+        "Report a logged search to trainers as having no direct answer (lands in the gap list)",
+        {"200": _json(_obj(["ok"], ok={"type": "boolean"}), "Reported"),
+         "404": _json(_ref("Error"), "No such search of the caller's")} | ERR,
+        parameters=[{"name": "log_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
     "/suggest": {"get": _op(
         "Titles as the user types", {"200": _json(_ref("Suggestions"), "Suggestions")} | ERR,
         parameters=[{"name": "q", "in": "query", "schema": {"type": "string"}}])},

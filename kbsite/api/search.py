@@ -2,10 +2,11 @@
 
 ``GET /api/search`` answers ``{"query", "total", "results": [{"slug", "title",
 "type", "category", "tags", "snippet", "score", "status"}], "facets",
-"suggestion", "message", "notice", "log_id"}``, best first; ``notice`` says when
+"suggestion", "message", "confidence", "notice", "log_id"}``, best first; ``notice`` says when
 the index is behind the database (else null). ``POST
 /api/search/<log_id>/open`` with ``{"slug", "rank"}`` records which result of
-a logged search the user opened.
+a logged search the user opened; ``POST /api/search/<log_id>/gap`` reports it
+to trainers as a search with no direct answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kbsite.auth.permissions import can, require
 from kbsite.content import service as content
 from kbsite.content import trust
 from kbsite.errors import Invalid, NotFound
-from kbsite.search import log_open, log_search
+from kbsite.search import log_open, log_search, report_gap
 from kbsite.search import service as search_service
 
 MAX_LIMIT = 50
@@ -72,7 +73,7 @@ def search():
     when = current_app.jinja_env.filters["localtime"]
     return jsonify(
         query=res.query, total=res.total, message=res.message, suggestion=res.suggestion,
-        log_id=log_id, facets=res.facets, notice=search_service().notice(),
+        confidence=res.confidence, log_id=log_id, facets=res.facets, notice=search_service().notice(),
         results=[{"slug": h.slug, "title": h.title, "type": h.type, "category": h.category,
                   "tags": h.tags, "snippet": h.snippet, "score": round(h.score, 4),
                   "status": h.status, "trust": signals[h.slug].as_json(when) if h.slug in signals else None}
@@ -93,6 +94,15 @@ def search_opened(log_id: int):
     if rank is not None and (type(rank) is not int or not 1 <= rank <= MAX_RANK):
         raise Invalid(f"rank 必须是 1 到 {MAX_RANK} 之间的整数")
     if not log_open(log_id, slug, rank, current_actor()):
+        raise NotFound("找不到该搜索记录")
+    return jsonify(ok=True)
+
+
+@bp.post("/search/<int:log_id>/gap")
+@require("search")
+def search_gap(log_id: int):
+    """Report the caller's own logged search to trainers: the library has no direct answer."""
+    if not report_gap(log_id, current_actor()):
         raise NotFound("找不到该搜索记录")
     return jsonify(ok=True)
 

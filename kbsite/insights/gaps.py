@@ -113,17 +113,18 @@ class LogRow:
     query: str
     result_count: int
     opened: bool
+    reported: bool = False  # an agent reported "no direct answer" from the search page
 
 
 def load(sess: Session, since: datetime, until: datetime) -> list[LogRow]:
     """Searches in [since, until), oldest first."""
     rows = sess.execute(
         select(SearchLog.at, SearchLog.user_id, SearchLog.query, SearchLog.result_count,
-               SearchLog.opened_slug)
+               SearchLog.opened_slug, SearchLog.gap_reported_at)
         .where(SearchLog.at >= since, SearchLog.at < until)
         .order_by(SearchLog.at, SearchLog.id)
     )
-    return [LogRow(at, uid, q, n, slug is not None) for at, uid, q, n, slug in rows]
+    return [LogRow(at, uid, q, n, slug is not None, gap is not None) for at, uid, q, n, slug, gap in rows]
 
 
 # ---- query groups --------------------------------------------------------
@@ -137,6 +138,7 @@ class QueryStat:
     count: int = 0
     zero: int = 0
     opened: int = 0
+    reported: int = 0
     last_seen: datetime | None = None
     users: set[int] = field(default_factory=set)
 
@@ -157,6 +159,7 @@ def group_queries(rows: Iterable[LogRow]) -> dict[str, QueryStat]:
         stat.count += 1
         stat.zero += row.result_count == 0
         stat.opened += row.opened
+        stat.reported += row.reported
         if stat.last_seen is None or row.at >= stat.last_seen:
             stat.last_seen, stat.text = row.at, " ".join(row.query.split())
         if row.user_id is not None:
@@ -166,6 +169,11 @@ def group_queries(rows: Iterable[LogRow]) -> dict[str, QueryStat]:
 
 def _ranked(stats: Iterable[QueryStat], by, limit: int) -> list[QueryStat]:
     return sorted(stats, key=lambda s: (-by(s), -s.last_seen.timestamp(), s.key))[:limit]
+
+
+def reported_queries(groups: dict[str, QueryStat], limit: int = 50) -> list[QueryStat]:
+    """Queries agents reported as having no direct answer, most reported first."""
+    return _ranked((s for s in groups.values() if s.reported), lambda s: s.reported, limit)
 
 
 def zero_result_queries(groups: dict[str, QueryStat], limit: int = 50) -> list[QueryStat]:

@@ -60,6 +60,7 @@ def gap_report():
     return render_template(
         "insights/gaps.html", week=week, weeks=weeks, span=span, spans=SPANS,
         this_week=gaps.Week.of(_today()), searches=len(rows),
+        reported=gaps.reported_queries(groups),
         zero=gaps.zero_result_queries(groups), unopened=gaps.unopened_queries(groups),
         top=gaps.top_queries(groups), suggestions=suggestions,
     )

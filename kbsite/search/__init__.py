@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kbsite.search.engine import MESSAGE_EMPTY, MESSAGE_JUNK, SearchEngine
 from kbsite.search.health import check_index_folder
-from kbsite.search.log import SearchLog, log_open, log_search
+from kbsite.search.log import SearchLog, log_open, log_search, report_gap
 from kbsite.search.model import Hit, SearchDoc, SearchResults
 from kbsite.search.outbox import record as record_change
 from kbsite.search.outbox import record_everything as record_all_changed
@@ -42,5 +42,6 @@ __all__ = [
     "log_search",
     "record_all_changed",
     "record_change",
+    "report_gap",
     "service",
 ]

@@ -1,4 +1,8 @@
-"""The search log: each query, how many results it found, and which result was opened."""
+"""The search log: each query, how many results it found, which result was opened, and gap reports.
+
+An agent who finds no direct answer reports the search with one click; trainers
+see reported searches first in the gap list (``kbsite.insights.gaps``).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ class SearchLog(Base):
     source: Mapped[str] = mapped_column(String(20), default="web")
     opened_slug: Mapped[str | None] = mapped_column(String(80), default=None)
     opened_rank: Mapped[int | None] = mapped_column(Integer, default=None)
+    gap_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 def clean_query(query: str) -> str:
@@ -83,4 +88,18 @@ def log_open(log_id: int, slug: str, rank: int | None, user) -> bool:
         if row.opened_slug is None:
             row.opened_slug = slug[:80]
             row.opened_rank = rank
+        return True
+
+
+def report_gap(log_id: int, user) -> bool:
+    """Mark the user's own logged search as "no direct answer" for trainers; False if not theirs."""
+    user_id = getattr(user, "id", None)
+    if user_id is None or not 0 < log_id <= MAX_LOG_ID:
+        return False
+    with write_session() as sess:
+        row = sess.get(SearchLog, log_id)
+        if row is None or row.user_id != user_id:
+            return False
+        if row.gap_reported_at is None:
+            row.gap_reported_at = utcnow()
         return True

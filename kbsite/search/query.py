@@ -41,6 +41,8 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
     怎么办 怎么弄 怎么搞 帮我 帮忙 帮我看看 看看 查查 查一下 一下子 告诉我 知道 请教 问一问 宝贝 这边 那边
     急急急 急 谢谢 感谢 拜托"""
 FILLER = frozenset(_FILLER_TEXT.split())
+_PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
+_SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
 _MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 
 
@@ -156,6 +158,10 @@ def plan_query(
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
     phrases = [p for p in phrases if p not in FILLER]
+    if _PROMOTION.search(folded):  # 满199减20, 每满300减30: the promotion the library calls 满减
+        phrases.append("满减")
+    if _SIZE.search(folded):  # M码, XL码, 38码: a size
+        phrases.append("尺码")
     words = [w for w in _drop_modal(query_words(tk, rest)) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
@@ -163,7 +169,7 @@ def plan_query(
     else:
         # A long text keeps overlapping phrases too (过了七天 in 过了七天无理由).
         extra = [p for p in scanner.every(folded) if p not in FILLER and p not in phrases]
-        chosen = _key_terms(phrases + extra, words)
+        chosen = _key_terms(phrases + extra, words) or [(w, 1.0) for w in dict.fromkeys(words)]
         phrases = phrases + extra
     concepts = _dedupe_by_group(chosen, synonyms)
     known = set(phrases)

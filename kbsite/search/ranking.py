@@ -9,6 +9,7 @@ agent's script before its twin in the other script.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,13 +17,15 @@ import jieba
 import numpy as np
 from whoosh import query as wq
 
+from kbsite.search.analysis import bigrams, fold_key, is_cjk
 from kbsite.search.query import Concept, QueryPlan, combine, concept_query, word_query
+from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
 
 SOFT_WEIGHT = 0.3
 BACKFILL = 10  # fewer full matches than this: partial matches follow them  # a generic word or lone character, next to the words that carry the topic
 STRONG_FIELDS = ("title", "tags", "summary")
-SCRIPT_BONUS = 1.1  # twins in two scripts score alike: 10 % puts the agent's script first
+TWIN_OVERLAP = 0.8  # share of title bigrams two results must share to be one entry in two scripts
 SCRIPT_WINDOW = 5  # candidates past the page that may move up into it
 # confidence (calibrated on tuning data): the share of the known key words the best result must
 # hold, and how many key words no entry knows a short query (or what share a long one) may have
@@ -69,6 +72,32 @@ class Judgement:
             return "low"
         allowed = MAX_UNKNOWN_SHORT if short else MAX_UNKNOWN_SHARE_LONG * self.total
         return "high" if self.unknown <= allowed else "low"
+
+
+def best_reading(
+    plan: QueryPlan, evaluator: Evaluator, tk: jieba.Tokenizer, *, match: Match,
+    correct: Callable[[QueryPlan], str | None],
+) -> tuple[QueryPlan, Matches, Judgement, str | None]:
+    """The plan as typed, or with its slips corrected (``correct``) when that finds clearly better
+    results; a "did you mean" only when the corrected query is also answered with confidence."""
+    as_typed = copy.deepcopy(plan)
+    suggestion = correct(plan)
+
+    def run(p: QueryPlan) -> tuple[Matches, Judgement]:
+        found = execute(match, tk, p)
+        best = found.best(1)
+        return found, judge(evaluator, tk, p, best[0] if best else None)
+
+    matches, judgement = run(plan)
+    if not any(c.corrected_from for c in plan.concepts):
+        return plan, matches, judgement, None
+    for concept in as_typed.concepts:
+        concept.by_char = concept.by_char or (is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown)
+    typed_matches, typed_judgement = run(as_typed)
+    if judgement.better_than(typed_judgement):
+        sure = judgement.confidence(plan.short) == "high"
+        return plan, matches, judgement, suggestion if sure else None
+    return as_typed, typed_matches, typed_judgement, None
 
 
 def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
@@ -129,14 +158,43 @@ def _in_strong_field(evaluator: Evaluator, tk, concept: Concept, within: np.ndar
 
 
 def prefer_script(
-    ranked: list[tuple[float, int]], script: str | None, script_of_doc: Callable[[int], str | None]
+    ranked: list[tuple[float, int]], script: str | None, title_script: Callable[[int], tuple[str, str | None]]
 ) -> list[tuple[float, int]]:
-    """Re-rank so that, of two near-equal results, the one in the query's script comes first."""
+    """Of an entry and its twin in the other script, put the one in the query's script first.
+
+    ``title_script(doc)`` gives the folded title and script of a result. Twins are
+    results whose folded titles share most of their character bigrams (退款审核通过通知
+    and its （繁体） copy); other results keep their order.
+    """
     if script is None or len(ranked) < 2:
         return ranked
-    scored = [
-        (score * SCRIPT_BONUS if script_of_doc(doc) == script else score, doc, score)
-        for score, doc in ranked
-    ]
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [(score, doc) for _adjusted, doc, score in scored]
+    out = list(ranked)
+    info = {doc: title_script(doc) for _, doc in out}
+    for i in range(len(out)):
+        doc = out[i][1]
+        if info[doc][1] == script:
+            continue
+        for j in range(i + 1, len(out)):
+            other = out[j][1]
+            if info[other][1] == script and _twins(info[doc][0], info[other][0]):
+                out.insert(i, out.pop(j))
+                break
+    return out
+
+
+def title_script(searcher) -> Callable[[int], tuple[str, str | None]]:
+    """``docnum → (folded title, script)`` over a searcher's stored fields, for ``prefer_script``."""
+
+    def script(docnum: int) -> tuple[str, str | None]:
+        fields = searcher.stored_fields(docnum)
+        title = fields.get("title", "")
+        return fold_key(title), script_of(title + fields.get("summary", "") + fields.get("body", "")[:200])
+
+    return script
+
+
+def _twins(a: str, b: str) -> bool:
+    grams_a, grams_b = set(bigrams(a)), set(bigrams(b))
+    if not grams_a or not grams_b:
+        return a == b
+    return len(grams_a & grams_b) / min(len(grams_a), len(grams_b)) >= TWIN_OVERLAP

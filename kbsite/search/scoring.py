@@ -131,16 +131,10 @@ class SegmentFacets:
     def __init__(self, leaf) -> None:
         count = leaf.doc_count_all()
         self.type_names, self.type = _coded(column_bytes(leaf, "type", count))
-        categories = [_folded(raw) for raw in column_bytes(leaf, "category_path", count)]
-        self.category_names, self.category = _coded(categories)
+        self.category_names, self.category = _coded(column_bytes(leaf, "category_path", count))
         self.tag_names, self.tag_starts, self.tags = _coded_lists(
             column_bytes(leaf, "tags_col", count)
         )
-
-
-def _folded(raw: bytes) -> bytes:
-    """A category or tag list folded (丟件 → 丢件), so one concept is one facet value."""
-    return "\x1f".join(fold_key(part) for part in raw.decode("utf-8").split("\x1f")).encode("utf-8")
 
 
 def _coded(raws: list[bytes]) -> tuple[list[str], np.ndarray]:
@@ -159,7 +153,7 @@ def _coded_lists(raws: list[bytes]) -> tuple[list[str], np.ndarray, np.ndarray]:
     for i, raw in enumerate(raws):
         found = memo.get(raw)
         if found is None:
-            tags = dict.fromkeys(_folded(raw).decode("utf-8").split("\x1f")) if raw else {}
+            tags = dict.fromkeys(raw.decode("utf-8").split("\x1f")) if raw else {}
             found = memo[raw] = [codes.setdefault(t, len(codes)) for t in tags]
         flat.extend(found)
         starts[i + 1] = len(flat)
@@ -226,9 +220,20 @@ class FacetColumns:
         ranks = self._ranks
         return {
             "type": _counts(self.type_names, ranks["type"], self.type[docs]),
-            "category": _counts(self.category_names, ranks["category"], self.category[docs]),
-            "tag": _counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
+            "category": folded(_counts(self.category_names, ranks["category"], self.category[docs])),
+            "tag": folded(_counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)])),
         }
+
+
+def folded(counts: dict[str, int]) -> dict[str, int]:
+    """One facet value per concept (丢件 and 丟件 together, under the commoner spelling), by count."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, n in counts.items():
+        groups.setdefault(fold_key(name), []).append((name, n))
+    if len(groups) == len(counts):
+        return counts
+    merged = {spellings[0][0]: sum(n for _, n in spellings) for spellings in groups.values()}
+    return dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _merge_codes(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from kbsite.search.analysis import is_cjk, pinyin_keys
+from kbsite.search.query import QueryPlan, SynonymTable
 from kbsite.search.scoring import per_segment
 
 VOCAB_FIELDS = ("title", "tags", "summary")
@@ -117,3 +118,32 @@ def sound_keys(word: str) -> set[str]:
 
 def _mask(term: str, i: int) -> str:
     return term[:i] + "\x00" + term[i + 1 :]
+
+
+MAX_SUGGESTED_CHARS = 60  # a longer text is a pasted message: corrected silently, never suggested
+
+
+def correct_plan(
+    plan: QueryPlan, corrector: SlipCorrector, general: Frequency, lexicon: frozenset[str],
+    synonyms: SynonymTable,
+) -> str | None:
+    """Correct the plan's unknown words in place; return the corrected query to suggest, if any."""
+    corrected = False
+    for concept in plan.concepts:
+        if not is_cjk(concept.text) or not concept.unknown:
+            continue
+        fix = corrector.correct(concept.text, general, lexicon)
+        if fix:
+            concept.corrected_from, concept.text = concept.text, fix
+            concept.variants = synonyms.variants(fix)
+            concept.soft = concept.unknown = False
+            corrected = True
+        elif len(concept.text) == 2 and general(concept.text) < KNOWN_FREQ:
+            concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
+    if not corrected or len(plan.folded) > MAX_SUGGESTED_CHARS:
+        return None
+    suggestion = plan.folded
+    for concept in plan.concepts:
+        if concept.corrected_from:
+            suggestion = suggestion.replace(concept.corrected_from, concept.text)
+    return suggestion

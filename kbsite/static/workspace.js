@@ -6,7 +6,7 @@ const DEBOUNCE_MS = 90;
 const LABELS = { faq: "常见问题", policy: "政策", template: "话术模板", case: "案例" };
 const $ = (id) => document.getElementById(id);
 const box = $("ws-q"), list = $("ws-results"), status = $("ws-status"), filtersEl = $("ws-filters");
-const panel = $("ws-panel"), lists = $("ws-lists");
+const panel = $("ws-panel"), lists = $("ws-lists"), gapEl = $("ws-gap");
 const state = { q: "", filters: { type: null, category: null, tag: null }, hits: [], active: -1,
   logId: null, timer: 0, lastKey: -1e9, ctrl: null, seq: 0, fill: null };
 
@@ -76,6 +76,8 @@ function showEmpty() {
   list.replaceChildren();
   filtersEl.replaceChildren();
   status.textContent = "";
+  gapEl.replaceChildren();
+  gapEl.hidden = true;
   box.setAttribute("aria-expanded", "false");
   box.classList.remove("busy");
 }
@@ -89,6 +91,7 @@ function render(data) {
   list.replaceChildren(frag);
   box.setAttribute("aria-expanded", data.results.length ? "true" : "false");
   renderStatus(data);
+  renderGap(data);
   renderFacets(data.facets || {});
   highlight();
   performance.mark(`ws-results:${data.query}`);
@@ -150,11 +153,33 @@ function renderStatus(data) {
   if (data.notice) status.append(el("span", "ws-notice", data.notice));
 }
 
+// Not confident that the first result answers the question: say so, and offer one click to tell
+// trainers (the search lands in their gap list).
+function renderGap(data) {
+  gapEl.replaceChildren();
+  gapEl.hidden = !data.query || data.confidence === "high" || Boolean(data.message);
+  if (gapEl.hidden) return;
+  gapEl.append(el("strong", "", "没有找到直接答案"));
+  gapEl.append(data.total ? "，下面的内容可能相关。" : "。");
+  if (!data.log_id) return;
+  const b = el("button", "small ws-gap-report", "报告给培训师");
+  b.type = "button";
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    const resp = await post(`/api/search/${data.log_id}/gap`).catch(() => null);
+    if (resp && resp.ok) b.replaceWith(el("span", "ws-gap-done", "已报告，培训师会在“搜索缺口”里看到。"));
+    else { b.disabled = false; b.textContent = "报告失败，点此重试"; }
+  });
+  gapEl.append(" ", b);
+}
+
 const FACETS = [["type", "类型", 4], ["category", "分类", 8], ["tag", "标签", 12]];
 function renderFacets(facets) {
   const frag = document.createDocumentFragment();
   for (const [key, label, max] of FACETS) {
-    const counts = Object.entries(facets[key] || {}).slice(0, max);
+    // JSON objects arrive sorted by key: order by count here so the biggest chip is never cut off.
+    const counts = Object.entries(facets[key] || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], "zh"))
+      .slice(0, max);
     const active = state.filters[key];
     if (!counts.length && !active) continue;
     const group = el("div", "ws-facet");
