@@ -209,6 +209,7 @@ class SearchEngine:
         lexicon = frozenset(self.words) | frozenset(table.member_groups)
         # One reference: a search sees all three of one generation or none of them.
         self._phrasing = (table, scanner, lexicon)
+        self._synonyms, self._scanner, self._lexicon = table, scanner, lexicon  # for tools and tests
 
     # ----- reading ---------------------------------------------------------
 

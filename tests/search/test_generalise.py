@@ -86,7 +86,7 @@ def test_abbreviation_courier_payment_and_place_synonyms(shop, query, expected):
 
 
 def test_one_customer_word_belongs_to_several_concepts(engine):
-    table = engine._synonyms
+    table, _, _ = engine._phrasing
     assert "破损" in table.variants("坏了") and "维修" in table.variants("坏了")
     assert "质量问题" in table.variants("起球") and "质量问题" in table.variants("缩水")
 
@@ -100,7 +100,7 @@ def test_a_pasted_message_keeps_domain_terms_and_drops_filler(engine):
     terms = [c.text for c in plan.concepts]
     assert not plan.short
     for domain in ("尺码", "赠品", "发票"):
-        assert domain in terms or any(domain in engine._synonyms.variants(t) for t in terms), terms
+        assert domain in terms or any(domain in engine._phrasing[0].variants(t) for t in terms), terms
     for filler in ("我想问下", "这个", "你好", "问下", "麻烦"):
         assert filler not in terms
 

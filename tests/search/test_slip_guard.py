@@ -28,10 +28,10 @@ def test_the_list_is_long_enough():
 
 
 def _correction(engine, word: str) -> str | None:
-    engine.search("退款")  # opens the searcher
-    searcher = engine._current_searcher()
     general = engine._tk.FREQ.get
-    return engine._slip_corrector(searcher).correct(word, lambda w: general(w, 0), engine._lexicon)
+    _, _, lexicon = engine._phrasing
+    with engine._readers.reading() as view:
+        return engine._slip_corrector(view).correct(word, lambda w: general(w, 0), lexicon)
 
 
 @pytest.mark.parametrize("word", EVERYDAY_WORDS)
