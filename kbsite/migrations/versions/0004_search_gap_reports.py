@@ -11,7 +11,7 @@ from alembic import op
 import kbsite.db
 
 revision = "0004_search"
-down_revision = "0003"
+down_revision = "0004_merge"
 branch_labels = None
 depends_on = None
 
