@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "training.assign": "布置课程", "training.unassign": "取消布置",
     "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
     "training.attempt_expired": "测验超时作废", "training.review_submit": "完成错题复习",
+    "training.reply_marked": "批改书面回复", "training.attempt_marked": "测验批改完成",
 }
 # Every key any audit.record(...) call writes; a test scans the code so none is shown raw.
 DETAIL_LABELS = {
@@ -42,7 +43,8 @@ DETAIL_LABELS = {
     "owner": "负责人", "days": "复核周期（天）", "id": "编号", "kind": "问题类型", "role": "角色",
     "generated": "自动生成密码", "name": "用途", "token": "令牌编号", "rows": "行数", "quiz": "测验",
     "score": "得分", "passed": "通过", "user": "学员", "cohort": "批次", "due": "截止日期",
-    "right": "答对", "total": "题数",
+    "right": "答对", "total": "题数", "question": "题目", "auto": "自动评分", "final": "最终得分",
+    "override": "改判", "to_mark": "待批改题数", "accounts": "账号",
 }
 TARGET_PREFIXES = {"item": "条目", "user": "用户", "attempt": "测验记录", "course": "课程", "review": "复习"}
 TARGET_NAMES = {"library": "内容库", "site": "全站"}

@@ -96,6 +96,6 @@ def retire_demo_passwords() -> list[Credential]:
         if user is None or not service.check_password(user, password):
             continue
         fresh = random_password()
-        service.force_password(user.id, fresh, reason="demo_password_retired")
+        service.force_password(user.id, fresh, demo_retired=True)
         retired.append(Credential(username, fresh, user.role))
     return retired

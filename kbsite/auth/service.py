@@ -77,7 +77,7 @@ def get_user(username: str) -> User:
 
 
 def force_password(user_id: int, password: str, actor: User | None = None,
-                   reason: str = "password_reset") -> None:
+                   demo_retired: bool = False) -> None:
     """Set a password the user did not choose: they must change it at next sign-in; sessions end."""
     pw_hash = hash_password(password)
     with write_session() as sess:
@@ -86,7 +86,8 @@ def force_password(user_id: int, password: str, actor: User | None = None,
             raise NotFound("没有该用户")
         user.password_hash, user.must_change_password = pw_hash, True
         user.session_version += 1
-        audit.record(sess, actor, f"user.{reason}", f"user:{user.username}")
+        audit.record(sess, actor, "user.demo_password_retired" if demo_retired else "user.password_reset",
+                     f"user:{user.username}")
 
 
 def change_own_password(user: User, current: str, new: str, confirm: str) -> None:
