@@ -109,7 +109,7 @@ def test_review_workflow_and_own_approval_rule(app, trainer, make_user):
         service.reject("size-exchange", 2, reviewer, "请补充运费说明")
         assert service.get_revision(service.get_item("size-exchange"), 2).state == "rejected"
         service.save_revision("size-exchange", faq(body="补充了运费"), 2, trainer, submit=True)
-        service.approve("size-exchange", 3, admin)  # admins may approve anyone's, incl. their own
+        service.approve("size-exchange", 3, admin)  # admins may approve anyone else's change
         assert service.get_item("size-exchange").published.number == 3
 
 
