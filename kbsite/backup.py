@@ -164,6 +164,7 @@ def restore_backup(engine: Engine, source: IO[bytes] | Path, progress: Progress 
                 pk = {c.name: row[c.name] for c in table.primary_key.columns}
                 with _plain_integrity_errors(table):
                     conn.execute(table.update().filter_by(**pk).values(row))
+            _verify_foreign_keys(conn, known)
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, known)
             search.record_all_changed(conn)  # every node's index rebuilds from the restored rows
@@ -189,6 +190,21 @@ def _load_table(conn: Connection, archive: zipfile.ZipFile, table: Table, manife
     if manifest["version"] >= 2 and expected != f"sha256:{digest.hexdigest()}":
         raise Invalid(f"备份文件已损坏或被改动：{table.name} 表的校验和不符，未恢复任何数据")
     return count
+
+
+def _verify_foreign_keys(conn: Connection, known: list[Table]) -> None:
+    """Every reference points at a restored row, whether or not the database enforces it."""
+    for table in known:
+        for fk in table.foreign_keys:
+            parent = fk.column.table.alias()
+            target = parent.c[fk.column.name]
+            dangling = conn.execute(
+                select(func.count()).select_from(table.outerjoin(parent, fk.parent == target))
+                .where(fk.parent.is_not(None), target.is_(None))
+            ).scalar()
+            if dangling:
+                raise Invalid(f"备份中 {table.name} 表的数据引用了不存在的记录（{fk.parent.name}，{dangling} 行），"
+                              "未恢复任何数据")
 
 
 @contextlib.contextmanager
