@@ -428,8 +428,8 @@ class SearchService:
 
     def notice(self) -> str | None:
         """What agents should know when the index is behind the database (None: it is current)."""
-        if self.problem:
-            return f"搜索索引暂时没有跟上最新修改（{self.problem}），结果可能不是最新的。"
+        if self.problem:  # the details (paths, causes) are for operators: /readyz and the log
+            return "搜索索引暂时没有跟上最新修改，结果可能不是最新的；如持续出现请联系管理员。"
         return None
 
     def status(self) -> dict:
