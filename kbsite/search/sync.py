@@ -309,11 +309,11 @@ class SearchService:
 
     def _check_policies(self) -> None:
         """A policy approved with a future effective date switches in the index when its day comes."""
-        today = self.today()
-        if self._policy_day == today:
+        today, since = self.today(), self._policy_day
+        if since == today:
             return
-        since, self._policy_day = self._policy_day, today
         if since is None:
+            self._policy_day = today
             return
         lo, hi = sorted((since, today))
         with self._session() as sess:
@@ -328,6 +328,7 @@ class SearchService:
         if slugs:
             with self._sync_lock():
                 self._reindex(slugs)
+        self._policy_day = today  # only once done: a failed switch is retried on the next round
 
     # -- repair ------------------------------------------------------------------------
     def _mark_dirty(self) -> None:
@@ -427,8 +428,8 @@ class SearchService:
 
     def notice(self) -> str | None:
         """What agents should know when the index is behind the database (None: it is current)."""
-        if self.problem:
-            return f"搜索索引暂时没有跟上最新修改（{self.problem}），结果可能不是最新的。"
+        if self.problem:  # the details (paths, causes) are for operators: /readyz and the log
+            return "搜索索引暂时没有跟上最新修改，结果可能不是最新的；如持续出现请联系管理员。"
         return None
 
     def status(self) -> dict:

@@ -4,10 +4,10 @@ transaction, and an index follows the rows idempotently, rebuilding when too far
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from search_integration.sync_support import faq, found, index_matches_db, publish
+from search_integration.sync_support import faq, found, index_matches_db, policy, publish
 from sqlalchemy import select
 from tests_support import build_app
 
@@ -124,3 +124,26 @@ def test_pruning_keeps_recent_rows_and_the_newest(library, people):
 def test_entries_hold_no_content(field):
     assert field in outbox.OutboxEntry.__table__.columns
     assert {c.name for c in outbox.OutboxEntry.__table__.columns} == {"id", "at", "slugs", "everything"}
+
+
+def test_the_follower_switches_a_policy_at_midnight_without_any_search(library, people):
+    from kbsite.search.store import current_generation
+    from kbsite.search.whoosh_seam import open_index
+
+    def indexed_version(slug: str) -> int:
+        gen = current_generation(sync.service().index_dir)
+        with open_index(gen).searcher() as searcher:
+            return {f["doc_id"]: f["version"] for f in searcher.all_stored_fields()}[slug]
+
+    with library.app_context():
+        svc = sync.service()
+        svc.today = lambda: date(2029, 12, 31)
+        publish("night-shift", "policy", policy("夜间值班规则", "极光班次。", "2030-01-01"), people.admin)
+        svc.tick()
+        before = indexed_version("night-shift@published")
+        svc.today = lambda: date(2030, 1, 1)  # local midnight passes; nobody searches
+        svc.tick()
+        assert indexed_version("night-shift@published") == service.get_item("night-shift").latest_revision_id
+        assert indexed_version("night-shift@published") != before
+    have, want = index_matches_db(library)
+    assert have == want
