@@ -225,6 +225,7 @@ class FacetColumns:
             "category": _name_ranks(self.category_names),
             "tag": _name_ranks(self.tag_names),
         }
+        self._spellings = {"category": _spellings(self.category_names), "tag": _spellings(self.tag_names)}
 
     def count(self, docs: Iterable[int] | np.ndarray) -> dict[str, dict[str, int]]:
         """Counts per type, category and tag over ``docs``, most frequent first (ties by name)."""
@@ -233,19 +234,31 @@ class FacetColumns:
         ranks = self._ranks
         return {
             "type": _counts(self.type_names, ranks["type"], self.type[docs]),
-            "category": folded(_counts(self.category_names, ranks["category"], self.category[docs])),
-            "tag": folded(_counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)])),
+            "category": folded(_counts(self.category_names, ranks["category"], self.category[docs]),
+                               self._spellings["category"]),
+            "tag": folded(_counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
+                          self._spellings["tag"]),
         }
 
 
-def folded(counts: dict[str, int]) -> dict[str, int]:
+def _spellings(names: list[str]) -> dict[str, str]:
+    """Name → folded key, for the names that share their key with another (丢件, 丟件)."""
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(fold_key(name), []).append(name)
+    return {name: key for key, group in by_key.items() if len(group) > 1 for name in group}
+
+
+def folded(counts: dict[str, int], spellings: dict[str, str]) -> dict[str, int]:
     """One facet value per concept (丢件 and 丟件 together, under the commoner spelling), by count."""
-    groups: dict[str, list[tuple[str, int]]] = {}
-    for name, n in counts.items():
-        groups.setdefault(fold_key(name), []).append((name, n))
-    if len(groups) == len(counts):
+    if not spellings or not any(name in spellings for name in counts):
         return counts
-    merged = {spellings[0][0]: sum(n for _, n in spellings) for spellings in groups.values()}
+    merged: dict[str, int] = {}
+    shown: dict[str, str] = {}  # folded key → the spelling shown (the first, i.e. commonest)
+    for name, n in counts.items():
+        key = spellings.get(name)
+        name = shown.setdefault(key, name) if key is not None else name
+        merged[name] = merged.get(name, 0) + n
     return dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -317,6 +330,20 @@ class Evaluator:
     def matches_within(self, query: wq.Query, docs: np.ndarray) -> Matches:
         """Matches of ``query`` among the sorted docnums ``docs`` only."""
         return self._eval(query, 1.0, docs)
+
+    def contains(self, query: wq.Query, doc: int) -> bool:
+        """Whether ``doc`` matches ``query``: a walk that stops at the first proof (no scoring)."""
+        if isinstance(query, wq.Term):
+            docs = self._term(query.fieldname, query.text)[0]
+            at = int(np.searchsorted(docs, doc))
+            return at < len(docs) and int(docs[at]) == doc
+        if isinstance(query, wq.Or):
+            return any(self.contains(sub, doc) for sub in query.subqueries)
+        if isinstance(query, wq.And):
+            return all(self.contains(sub, doc) for sub in query.subqueries)
+        if isinstance(query, wq.Prefix):
+            return any(self.contains(wq.Term(query.fieldname, t), doc) for t in self._expand(query.fieldname, query.text))
+        return bool(len(self.matches_within(query, np.array([doc], dtype=np.int32))))
 
     def docs(self, fieldname: str, text: str) -> np.ndarray:
         """Sorted live docnums holding an exact (ID/keyword) term, cached."""
