@@ -180,11 +180,11 @@ def prefer_script(
     return out
 
 
-def title_script(searcher) -> Callable[[int], tuple[str, str | None]]:
-    """``docnum → (folded title, script)`` over a searcher's stored fields, for ``prefer_script``."""
+def title_script(stored: Callable[[int], dict]) -> Callable[[int], tuple[str, str | None]]:
+    """``docnum → (folded title, script)`` from stored fields, for ``prefer_script``."""
 
     def script(docnum: int) -> tuple[str, str | None]:
-        fields = searcher.stored_fields(docnum)
+        fields = stored(docnum)
         title = fields.get("title", "")
         return _folded_title(title), _script(title + fields.get("summary", "") + fields.get("body", "")[:200])
 

@@ -214,6 +214,9 @@ class FacetColumns:
             [(s.category_names, s.category) for s in segments]
         )
         self.tag_names, self.tags = _merge_codes([(s.tag_names, s.tags) for s in segments])
+        # One code per concept: 丟件 counts as 丢件 (a searcher's names are fixed, so this is done once).
+        self.category = _canonical(self.category_names)[self.category]
+        self.tags = _canonical(self.tag_names)[self.tags]
         starts = [np.zeros(1, dtype=np.int64)]
         base = 0
         for s in segments:
@@ -225,7 +228,6 @@ class FacetColumns:
             "category": _name_ranks(self.category_names),
             "tag": _name_ranks(self.tag_names),
         }
-        self._spellings = {"category": _spellings(self.category_names), "tag": _spellings(self.tag_names)}
 
     def count(self, docs: Iterable[int] | np.ndarray) -> dict[str, dict[str, int]]:
         """Counts per type, category and tag over ``docs``, most frequent first (ties by name)."""
@@ -234,32 +236,20 @@ class FacetColumns:
         ranks = self._ranks
         return {
             "type": _counts(self.type_names, ranks["type"], self.type[docs]),
-            "category": folded(_counts(self.category_names, ranks["category"], self.category[docs]),
-                               self._spellings["category"]),
-            "tag": folded(_counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
-                          self._spellings["tag"]),
+            "category": _counts(self.category_names, ranks["category"], self.category[docs]),
+            "tag": _counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
         }
 
 
-def _spellings(names: list[str]) -> dict[str, str]:
-    """Name → folded key, for the names that share their key with another (丢件, 丟件)."""
-    by_key: dict[str, list[str]] = {}
-    for name in names:
-        by_key.setdefault(fold_key(name), []).append(name)
-    return {name: key for key, group in by_key.items() if len(group) > 1 for name in group}
-
-
-def folded(counts: dict[str, int], spellings: dict[str, str]) -> dict[str, int]:
-    """One facet value per concept (丢件 and 丟件 together, under the commoner spelling), by count."""
-    if not spellings or not any(name in spellings for name in counts):
-        return counts
-    merged: dict[str, int] = {}
-    shown: dict[str, str] = {}  # folded key → the spelling shown (the first, i.e. commonest)
-    for name, n in counts.items():
-        key = spellings.get(name)
-        name = shown.setdefault(key, name) if key is not None else name
-        merged[name] = merged.get(name, 0) + n
-    return dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
+def _canonical(names: list[str]) -> np.ndarray:
+    """Code → code of the spelling shown for its concept: the folded spelling if present, else the first."""
+    chosen: dict[str, int] = {}
+    for code, name in enumerate(names):
+        key = fold_key(name)
+        if key not in chosen or name == key:
+            chosen[key] = code
+    out = np.fromiter((chosen[fold_key(n)] for n in names), dtype=np.int32, count=len(names))
+    return out if len(names) else np.zeros(0, dtype=np.int32)
 
 
 def _merge_codes(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:
