@@ -251,13 +251,14 @@ class SearchEngine:
                 docs = [d for _, d in ranked]
             else:
                 ranked, docs = matches.best(offset + limit + SCRIPT_WINDOW), matches.docs
-            ranked = prefer_script(ranked, script_of(text), title_script(searcher))
+            stored = _memo(searcher.stored_fields)  # script preference and hits read the same docs
+            ranked = prefer_script(ranked, script_of(text), title_script(stored))
             page = ranked[offset : offset + limit]
             marks = _mark_terms(plan.concepts)
             return SearchResults(
                 query=text,
                 total=len(docs),
-                hits=[_hit(searcher.stored_fields(d), score, marks) for score, d in page],
+                hits=[_hit(stored(d), score, marks) for score, d in page],
                 facets=self._facets(evaluator, docs),
                 suggestion=suggestion,
                 confidence=judgement.confidence(plan.short) if len(docs) else "none",
@@ -329,6 +330,18 @@ class SearchEngine:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
             return [{"slug": f["slug"], "title": f["title"], "type": f["type"]} for f in fields]
+
+
+def _memo(read: Callable[[int], dict]) -> Callable[[int], dict]:
+    """``read`` remembered per docnum, for the span of one search."""
+    seen: dict[int, dict] = {}
+
+    def get(docnum: int) -> dict:
+        if docnum not in seen:
+            seen[docnum] = read(docnum)
+        return seen[docnum]
+
+    return get
 
 
 def _probe(searcher: Searcher) -> None:

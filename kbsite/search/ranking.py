@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
-import numpy as np
 from whoosh import query as wq
 
 from kbsite.search.analysis import bigrams, fold_key, is_cjk
@@ -130,7 +130,6 @@ def judge(evaluator: Evaluator, tk: jieba.Tokenizer, plan: QueryPlan, best: tupl
     if best is None:
         return Judgement(0.0, 0.0, 0.0, 0, 0, 0.0)
     score, doc = best
-    within = np.array([doc], dtype=np.int32)
     key = [c for c in plan.concepts if _is_key(c)] or plan.concepts
     judgement = Judgement(0.0, 0.0, sum(c.weight for c in key), 0, 0, score)
     for concept in key:
@@ -139,9 +138,9 @@ def judge(evaluator: Evaluator, tk: jieba.Tokenizer, plan: QueryPlan, best: tupl
             continue
         judgement.known += concept.weight
         query = concept_query(tk, concept)
-        if query is not None and len(evaluator.matches_within(query, within)):
+        if query is not None and evaluator.contains(query, doc):
             judgement.held += concept.weight
-            judgement.strong += _in_strong_field(evaluator, tk, concept, within)
+            judgement.strong += _in_strong_field(evaluator, tk, concept, doc)
     return judgement
 
 
@@ -149,12 +148,11 @@ def _is_key(concept: Concept) -> bool:
     return not concept.soft and (len(concept.text) >= 2 or concept.text.isascii())
 
 
-def _in_strong_field(evaluator: Evaluator, tk, concept: Concept, within: np.ndarray) -> bool:
+def _in_strong_field(evaluator: Evaluator, tk, concept: Concept, doc: int) -> bool:
     if concept.by_char:
         return False
     parts = [word_query(tk, w, fields=STRONG_FIELDS) for w in [concept.text, *concept.variants]]
-    kept = [p for p in parts if p is not None]
-    return bool(kept) and bool(len(evaluator.matches_within(wq.Or(kept), within)))
+    return any(p is not None and evaluator.contains(p, doc) for p in parts)
 
 
 def prefer_script(
@@ -182,15 +180,25 @@ def prefer_script(
     return out
 
 
-def title_script(searcher) -> Callable[[int], tuple[str, str | None]]:
-    """``docnum → (folded title, script)`` over a searcher's stored fields, for ``prefer_script``."""
+def title_script(stored: Callable[[int], dict]) -> Callable[[int], tuple[str, str | None]]:
+    """``docnum → (folded title, script)`` from stored fields, for ``prefer_script``."""
 
     def script(docnum: int) -> tuple[str, str | None]:
-        fields = searcher.stored_fields(docnum)
+        fields = stored(docnum)
         title = fields.get("title", "")
-        return fold_key(title), script_of(title + fields.get("summary", "") + fields.get("body", "")[:200])
+        return _folded_title(title), _script(title + fields.get("summary", "") + fields.get("body", "")[:200])
 
     return script
+
+
+@lru_cache(maxsize=50_000)
+def _folded_title(title: str) -> str:
+    return fold_key(title)
+
+
+@lru_cache(maxsize=20_000)
+def _script(text: str) -> str | None:
+    return script_of(text)
 
 
 def _twins(a: str, b: str) -> bool:

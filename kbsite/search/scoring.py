@@ -201,6 +201,9 @@ class FacetColumns:
             [(s.category_names, s.category) for s in segments]
         )
         self.tag_names, self.tags = _merge_codes([(s.tag_names, s.tags) for s in segments])
+        # One code per concept: 丟件 counts as 丢件 (a searcher's names are fixed, so this is done once).
+        self.category = _canonical(self.category_names)[self.category]
+        self.tags = _canonical(self.tag_names)[self.tags]
         starts = [np.zeros(1, dtype=np.int64)]
         base = 0
         for s in segments:
@@ -220,20 +223,20 @@ class FacetColumns:
         ranks = self._ranks
         return {
             "type": _counts(self.type_names, ranks["type"], self.type[docs]),
-            "category": folded(_counts(self.category_names, ranks["category"], self.category[docs])),
-            "tag": folded(_counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)])),
+            "category": _counts(self.category_names, ranks["category"], self.category[docs]),
+            "tag": _counts(self.tag_names, ranks["tag"], self.tags[_ranges(starts, ends)]),
         }
 
 
-def folded(counts: dict[str, int]) -> dict[str, int]:
-    """One facet value per concept (丢件 and 丟件 together, under the commoner spelling), by count."""
-    groups: dict[str, list[tuple[str, int]]] = {}
-    for name, n in counts.items():
-        groups.setdefault(fold_key(name), []).append((name, n))
-    if len(groups) == len(counts):
-        return counts
-    merged = {spellings[0][0]: sum(n for _, n in spellings) for spellings in groups.values()}
-    return dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
+def _canonical(names: list[str]) -> np.ndarray:
+    """Code → code of the spelling shown for its concept: the folded spelling if present, else the first."""
+    chosen: dict[str, int] = {}
+    for code, name in enumerate(names):
+        key = fold_key(name)
+        if key not in chosen or name == key:
+            chosen[key] = code
+    out = np.fromiter((chosen[fold_key(n)] for n in names), dtype=np.int32, count=len(names))
+    return out if len(names) else np.zeros(0, dtype=np.int32)
 
 
 def _merge_codes(parts: list[tuple[list[str], np.ndarray]]) -> tuple[list[str], np.ndarray]:
@@ -310,6 +313,20 @@ class Evaluator:
     def matches_within(self, query: wq.Query, docs: np.ndarray) -> Matches:
         """Matches of ``query`` among the sorted docnums ``docs`` only."""
         return self._eval(query, 1.0, docs)
+
+    def contains(self, query: wq.Query, doc: int) -> bool:
+        """Whether ``doc`` matches ``query``: a walk that stops at the first proof (no scoring)."""
+        if isinstance(query, wq.Term):
+            docs = self._term(query.fieldname, query.text)[0]
+            at = int(np.searchsorted(docs, doc))
+            return at < len(docs) and int(docs[at]) == doc
+        if isinstance(query, wq.Or):
+            return any(self.contains(sub, doc) for sub in query.subqueries)
+        if isinstance(query, wq.And):
+            return all(self.contains(sub, doc) for sub in query.subqueries)
+        if isinstance(query, wq.Prefix):
+            return any(self.contains(wq.Term(query.fieldname, t), doc) for t in self._expand(query.fieldname, query.text))
+        return bool(len(self.matches_within(query, np.array([doc], dtype=np.int32))))
 
     def docs(self, fieldname: str, text: str) -> np.ndarray:
         """Sorted live docnums holding an exact (ID/keyword) term, cached."""
