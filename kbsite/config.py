@@ -34,4 +34,6 @@ def defaults(home: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REVIEW_REQUIRED": True,
+        # Written-reply grading's second signal (bundled e5 model); false turns it off.
+        "TRAINING_SEMANTIC_SIGNAL": True,
     }
