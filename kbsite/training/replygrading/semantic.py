@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
@@ -33,16 +32,25 @@ def _model():
     return _MODEL
 
 
-@lru_cache(maxsize=4096)
-def _vector(text: str) -> np.ndarray:
+_CACHE: dict[str, np.ndarray] = {}
+CACHE_SIZE = 4096
+
+
+def _vectors(texts: Sequence[str]) -> np.ndarray:
+    """Embeddings of the texts; the ones not cached yet are encoded in one batch."""
     with _LOCK:
-        return np.asarray(_model().passage([text])[0], dtype=np.float32)
+        missing = list(dict.fromkeys(t for t in texts if t not in _CACHE))
+        if missing:
+            if len(_CACHE) + len(missing) > CACHE_SIZE:
+                _CACHE.clear()
+            for text, vector in zip(missing, _model().passage(missing), strict=True):
+                _CACHE[text] = np.asarray(vector, dtype=np.float32)
+        return np.stack([_CACHE[t] for t in texts])
 
 
 def similarity(clauses: Sequence[str], anchors: Sequence[str]) -> float:
     """The highest cosine between any clause and any anchor (0 when either is empty)."""
     if not clauses or not anchors:
         return 0.0
-    a = np.stack([_vector(t) for t in clauses])
-    b = np.stack([_vector(t) for t in anchors])
-    return float((a @ b.T).max())
+    vectors = _vectors([*clauses, *anchors])
+    return float((vectors[:len(clauses)] @ vectors[len(clauses):].T).max())
