@@ -57,4 +57,6 @@ def defaults(home: Path) -> dict:
         "REVIEW_REQUIRED": True,
         "FRAME_ANCESTORS": "",  # origins allowed to embed the side panel (see frame.py)
         "FRAME_COOKIES": "cross-site",
+        # Written-reply grading's second signal (bundled e5 model); false turns it off.
+        "TRAINING_SEMANTIC_SIGNAL": True,
     }

@@ -35,7 +35,7 @@ ACTION_LABELS = {
     "training.assign": "布置课程", "training.unassign": "取消布置",
     "training.attempt_start": "开始测验", "training.attempt_submit": "提交测验",
     "training.attempt_expired": "测验超时作废", "training.review_submit": "完成错题复习",
-    "training.reply_marked": "批改书面回复", "training.attempt_marked": "测验批改完成",
+    "training.reply_marked": "批改写回复题", "training.attempt_marked": "批改完成、测验出分",
 }
 # Every key any audit.record(...) call writes; a test scans the code so none is shown raw.
 DETAIL_LABELS = {

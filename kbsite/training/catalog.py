@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Invalid, NotFound
 from kbsite.phrasing import check_text, parse_lexicon
+from kbsite.training import replygrading
 from kbsite.training.grading import GradingContext
 from kbsite.training.quizformat import (
     Course,
@@ -210,5 +212,6 @@ def synonym_groups(sess: Session | None = None) -> tuple[tuple[str, ...], ...]:
 
 
 def grading_context(seed: int, sess: Session | None = None) -> GradingContext:
-    """Everything grading needs from the published library: lexicon check and synonym groups."""
-    return GradingContext(seed, forbidden_checker(sess), synonym_groups(sess))
+    """Everything grading needs: the published lexicon check and synonym groups, and the second signal."""
+    semantic = replygrading.semantic.similarity if current_app.config.get("TRAINING_SEMANTIC_SIGNAL") else None
+    return GradingContext(seed, forbidden_checker(sess), synonym_groups(sess), semantic)

@@ -76,6 +76,7 @@ class GradingContext:
     seed: int
     check_forbidden: ForbiddenChecker | None = None
     synonyms: Sequence[Sequence[str]] = ()
+    similarity: replygrading.Similarity | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,7 @@ class ScenarioReply:
         """Assess the reply; feedback names missed points and shows the model reply, never the phrasings."""
         if q.forbidden and context.check_forbidden is None:
             raise RuntimeError("scenario_reply with a lexicon penalty needs context.check_forbidden")
-        result = replygrading.assess(q, response, context.check_forbidden, context.synonyms)
+        result = replygrading.assess(q, response, context.check_forbidden, context.synonyms, context.similarity)
         feedback = [_point_item(q, point, finding) for point, finding in zip(q.key_points, result.points,
                                                                             strict=True)]
         feedback.extend(_flag_item(q, flag, result.hits) for flag in result.flags if flag.code not in _SHOWN)
@@ -344,7 +345,8 @@ def _point_item(q: Question, point, finding) -> FeedbackItem:
     if finding.level == "met":
         return FeedbackItem("correct", point.name, f"已做到（你写了“{finding.evidence}”）。", q.cite)
     if finding.level == "weak":
-        return FeedbackItem("info", point.name, f"可能做到了（“{finding.evidence}”），由培训师确认。", q.cite)
+        said = f"“{finding.evidence}”" if finding.evidence else "意思相近"
+        return FeedbackItem("info", point.name, f"可能做到了（{said}），由培训师确认。", q.cite)
     reason = ""
     if finding.rejected:
         wording, why = finding.rejected[0]

@@ -180,3 +180,26 @@ def test_forbidden_and_penalties_cannot_both_be_given():
         question(forbidden="true", penalties={"severities": ["risky"]})
     assert question(forbidden="false").penalties.severities == ()
     assert question(penalties={"severities": ["risky", "forbidden"]}).penalties.severities == ("forbidden", "risky")
+
+
+def test_the_second_signal_only_turns_a_fail_into_review():
+    def close(clauses, anchors) -> float:
+        return 0.99
+
+    reply = "杯子碎了还让您碰上箱子压扁这种事，我心里也很不是滋味。"
+    assert assess(reply).verdict == "fail"
+    lifted = replygrading.assess(question(), reply, check, SYNONYMS, close)
+    assert lifted.verdict == "review" and {p.how for p in lifted.points} == {"semantic"}
+    assert replygrading.assess(question(), GOOD, check, SYNONYMS, close).verdict == "pass"
+    for hard in ("抱歉 照片 补发 退款", "亲，您的问题我已收到，我们会尽快为您处理，祝您生活愉快！",
+                 GOOD + "王丽的手机是13812345678。"):
+        assert replygrading.assess(question(), hard, check, SYNONYMS, close).verdict == "fail"
+
+
+def test_the_bundled_model_loads_offline_and_ranks_meaning():
+    from kbsite.training.replygrading import semantic
+
+    apology = semantic.similarity(["真是对不住，让您收到碎掉的杯子"], ["致歉", "非常抱歉让您收到破损的商品"])
+    unrelated = semantic.similarity(["这款面霜建议先在耳后试用"], ["致歉", "非常抱歉让您收到破损的商品"])
+    assert apology > unrelated
+    assert semantic.similarity([], ["致歉"]) == 0.0

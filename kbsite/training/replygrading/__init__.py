@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kbsite.training.quizformat import Question
-from kbsite.training.replygrading import concepts, points, policy, privacy, quality
+from kbsite.training.replygrading import concepts, points, policy, privacy, quality, semantic
 from kbsite.training.replygrading.text import Reply
 
 PASS_AT = 0.75
@@ -40,7 +40,8 @@ class LexiconHit:
 
 
 LexiconCheck = Callable[[str], Sequence[tuple]]
-Similarity = Callable[[str, Sequence[str]], Sequence[float]]
+# (clauses of the reply, anchor texts of a point) → the highest similarity in [-1, 1].
+Similarity = Callable[[Sequence[str], Sequence[str]], float]
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def lexicon_hits(check: LexiconCheck | None, reply: str, severities: Sequence[st
 
 
 def assess(q: Question, reply: str, check: LexiconCheck | None = None,
-           synonyms: Sequence[Sequence[str]] = ()) -> Assessment:
-    """Grade one reply to a scenario_reply question."""
+           synonyms: Sequence[Sequence[str]] = (), similarity: Similarity | None = None) -> Assessment:
+    """Grade one reply to a scenario_reply question (``similarity``: the optional second signal)."""
     text = Reply(reply)
     customer = [line.text for line in q.chat if line.speaker == "customer"]
     copies = points.CopyMap(text, customer)
@@ -90,7 +91,28 @@ def assess(q: Question, reply: str, check: LexiconCheck | None = None,
     hits = tuple(lexicon_hits(check, reply, q.penalties.severities))
     flags = _flags(q, text, found, hits, copies, [w.text for ws in wordings.values() for w in ws])
     score, verdict = _decide(q, found, hits, flags)
+    hard = {f.code for f in flags} & set(HARD)
+    if verdict == "fail" and similarity is not None and not hard and _second_signal(q, text, found, similarity,
+                                                                                      synonyms):
+        score, verdict = _decide(q, found, hits, flags)
     return Assessment(score, verdict, found, tuple(flags), hits)
+
+
+def _second_signal(q: Question, text: Reply, found, similarity: Similarity, synonyms) -> bool:
+    """Mark missed points "weak" where a clause is close in meaning to the point; True if any."""
+    model = Reply(q.sample_reply)
+    sample = assess(q, q.sample_reply, None, synonyms) if q.sample_reply else None
+    clauses = [c.text for c in text.clauses]
+    lifted = False
+    for n, finding in enumerate(found):
+        if finding.level != "missed":
+            continue
+        evidence = sample.points[n].evidence if sample else None
+        anchors = [finding.name] + [c.text for c in model.clauses if evidence and evidence in c.text]
+        if similarity(clauses, anchors) >= semantic.CLOSE:
+            finding.level, finding.how = "weak", "semantic"
+            lifted = True
+    return lifted
 
 
 def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordings: list[str]) -> list[Flag]:
@@ -125,6 +147,7 @@ def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordin
 
 
 FAILING = ("empty", "privacy", "salad", "no_sentence", "copied")
+HARD = (*FAILING, "generic")
 # A trainer must see these before such a reply can pass.
 DOUBTFUL = ("negated", "forbidden", "risky", "policy_number", "refusing")
 
