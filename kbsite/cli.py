@@ -89,7 +89,10 @@ def import_paths(paths: list[Path]) -> None:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo("写入数据库并更新搜索索引……")
+    from kbsite.content import image_files
+
+    stored = image_files.import_files(items)
+    click.echo(f"写入数据库并更新搜索索引……（新图片 {stored} 张）")
     report = service.import_items(items)
     click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
 
@@ -143,10 +146,12 @@ def init_app(app: Flask) -> None:
     @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
     def export_cmd(dest):
         """Export the whole library as Markdown files with YAML front matter."""
-        from kbsite.content import service
+        from kbsite.content import image_files, service
 
-        written = files.write_tree(service.export_items(), dest)
-        click.echo(f"已导出 {len(written)} 个文件到 {dest}")
+        items = service.export_items()
+        written = files.write_tree(items, dest)
+        pictures = image_files.export_files(items, dest)
+        click.echo(f"已导出 {len(written)} 个文件、{pictures} 张图片到 {dest}")
 
     @app.cli.command("create-user")
     @click.argument("username")

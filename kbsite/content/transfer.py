@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from kbsite import files
 from kbsite.auth.permissions import require
-from kbsite.content import service
+from kbsite.content import image_files, service
 from kbsite.errors import DomainError
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -41,6 +41,7 @@ def import_upload():
         return render_template("content/library.html", report=None, errors=["请选择要导入的 .zip 或 .md 文件"]), 400
     try:
         items = _parse_uploads(uploads)
+        image_files.require_stored(items)
         report = service.import_items(items, current_user)
     except files.ImportFailed as exc:
         return render_template("content/library.html", report=None, errors=[str(e) for e in exc.errors]), 400

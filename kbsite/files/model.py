@@ -38,15 +38,15 @@ FOREIGN_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32")
 
 COMMON_KEYS = ("title", "type", "category", "tags", "status", "owner", "review_interval_days")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "faq": ("summary",), "policy": ("summary", "effective_from"), "case": ("summary",),
-    "template": ("placeholders", "variants"),
+    "faq": ("summary", "images"), "policy": ("summary", "effective_from", "images"),
+    "case": ("summary", "images"), "template": ("placeholders", "variants", "images"),
     "lexicon": ("entries",), "synonyms": ("groups",), "dictionary": ("words",),
     "lesson": (), "quiz": ("pass_mark", "max_attempts", "time_limit_seconds", "questions"),
     "course": ("audience", "prerequisites", "steps"),
 }
 # Order of keys in exported front matter; "folder" is path-derived and never written.
 KEY_ORDER = ("title", "type", "category", "tags", "summary", "effective_from", "placeholders",
-              "status", "owner", "review_interval_days", "variants", "entries", "groups", "words",
+              "status", "owner", "review_interval_days", "variants", "images", "entries", "groups", "words",
               "pass_mark", "max_attempts", "time_limit_seconds", "audience", "prerequisites", "steps",
               "questions")
 EXPORT_DIRS = {

@@ -4,6 +4,7 @@ import "./workspace.js";
 import "./compose.js";
 import { copyText } from "./copy.js";
 import { checkText, renderIssues, summaryOf } from "./checker.js";
+import { imageCard } from "./images.js";
 
 const $ = (id) => document.getElementById(id);
 const panel = $("ws-panel"), box = $("ws-q");
@@ -50,7 +51,9 @@ async function showAnswer(slug) {
   full.target = "_blank";
   full.rel = "noopener";
   bar.append(copy, add, full, status);
-  panel.replaceChildren(head, trust, text, bar);
+  const strip = el("div", "img-strip");
+  for (const img of entry.images) strip.append(imageCard(img));
+  panel.replaceChildren(head, trust, text, strip, bar);
   panel.dataset.slug = entry.slug;
   panel.classList.remove("hidden");
   copy.focus();
