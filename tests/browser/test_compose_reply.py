@@ -89,3 +89,15 @@ def test_three_piece_reply_in_six_keystrokes(live_app, context):
     page.wait_for_selector("#compose .compose-recent button")
     page.click("#compose .compose-recent button")
     page.wait_for_selector("#compose .compose-piece:nth-child(3)")
+
+
+def test_initials_search_in_the_panel(live_app, context):
+    page = context.new_page()
+    sign_in(page, live_app.url, "agent")
+    page.goto(f"{live_app.url}/panel")
+    page.keyboard.type("qtwly")
+    page.wait_for_selector("#ws-hit-0")
+    assert "七天无理由" in page.inner_text("#ws-hit-0 .ws-hit-title")
+    page.fill("#ws-q", "")
+    page.keyboard.type("tk")
+    page.wait_for_selector("#ws-hit-0 .ws-hit-title:has-text('退款')")
