@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kbsite import audit, files, markdown
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
+from kbsite.content import health
 from kbsite.content.models import Item, Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
@@ -319,17 +320,18 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None) -> 
     prepared = [(it, Draft(it.title, it.category, it.tags, it.body, it.meta)) for it in items]
     rendered = {it.slug: _render(d) for it, d in prepared}
     users = {u.username: u for u in session().scalars(select(User))}
+    defaults = health.category_owners(current_app.config.get("CATEGORY_OWNERS") if has_app_context() else None)
     report = ImportReport()
     with write_session() as sess:
         existing = {i.slug: i for i in sess.scalars(select(Item))}
         for it, draft in prepared:
             item = existing.get(it.slug)
-            owner = users.get(it.owner) if it.owner else None
+            owner = users.get(it.owner or health.default_owner(it.category, defaults) or "")
             if item is None:
+                # Not verified by the import itself: a person checks it (health.verify).
                 item = Item(slug=it.slug, type=it.type, owner_id=owner.id if owner else None,
                             review_interval_days=it.review_interval_days
-                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90),
-                            verified_at=utcnow())
+                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90))
                 sess.add(item)
                 sess.flush()
                 report.created.append(it.slug)

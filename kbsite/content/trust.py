@@ -49,7 +49,7 @@ class Trust:
     def label(self, when: Callable[[datetime | None], str]) -> str:
         """One line of Chinese for result rows and the panel."""
         parts = [f"{when(self.verified_at)} 由{self.verified_by or '（未知）'}核实" if self.verified_at
-                 else "尚未核实"]
+                 else "尚未复核"]
         parts.append(f"负责人：{self.owner or '未指定'}")
         if self.effective_from:
             span = f"{self.effective_from} 起生效"

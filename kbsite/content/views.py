@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import diff, forms, health, images, merge, service
+from kbsite.content import diff, forms, health, images, merge, service, trust
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
@@ -112,8 +112,9 @@ def view_item(slug: str):
     if rev is None:
         abort(404)
     published = service.agent_revision(item)
+    signals = trust.trust_of(item, published or rev, service.today()) if item.type in files.KINDS else None
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
-                           related=_related(item, rev), health=_health(item),
+                           related=_related(item, rev), health=_health(item), trust=signals,
                            not_yet=service.starts_later(item, rev, as_of))
 
 
