@@ -103,3 +103,17 @@ def test_policy_dates_in_force(site):
     assert data["effective_from"] == "2026-01-01" and data["effective_until"] == "2099-01-01"
     assert data["summary"] == "买家承担。"
     assert "2026-01-01 起生效，2099-01-01 起由新版本替代" in _agent(site).get("/items/zz-policy").get_data(as_text=True)
+
+
+def test_item_api_shows_published_entries_only(site):
+    with site.app_context():
+        from kbsite.auth.models import User
+        from kbsite.content import service
+        from kbsite.content.service import Draft
+        from kbsite.db import session
+
+        owner = session().query(User).filter_by(username="owner1").one()
+        service.create_item("zz-draft", "faq", Draft("草稿条目", "售后", [], "正文", {"summary": "s"}), owner)
+    client = _agent(site)
+    assert client.get("/api/items/zz-draft").status_code == 404
+    assert site.test_client().get("/api/items/zz-draft").status_code == 401
