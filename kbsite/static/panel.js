@@ -3,7 +3,7 @@
 import "./workspace.js";
 import "./compose.js";
 import { copyText } from "./copy.js";
-import { checkText, renderIssues, summaryOf } from "./checker.js";
+import { attachChecker } from "./checker.js";
 import { imageCard } from "./images.js";
 
 const $ = (id) => document.getElementById(id);
@@ -76,21 +76,4 @@ panel.addEventListener("keydown", (ev) => {
 });
 
 // The checker: as the agent types or pastes a draft reply.
-const area = $("pn-check-text");
-let timer = 0, ctrl = null;
-area.addEventListener("input", () => {
-  clearTimeout(timer);
-  timer = setTimeout(async () => {
-    const text = area.value;
-    if (ctrl) ctrl.abort();
-    ctrl = new AbortController();
-    try {
-      const issues = await checkText(text, ctrl.signal);
-      if (text !== area.value) return;
-      $("pn-check-summary").textContent = summaryOf(text, issues);
-      $("pn-check-result").replaceChildren(...renderIssues(text, issues));
-    } catch (e) {
-      if (e.name !== "AbortError") $("pn-check-summary").textContent = e.message;
-    }
-  }, 150);
-});
+attachChecker($("pn-check-text"), $("pn-check-summary"), $("pn-check-result"));
