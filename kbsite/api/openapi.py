@@ -116,6 +116,7 @@ SCHEMAS: dict[str, dict] = {
         variants={"type": "object", "description": "Channel → text; always has 在线",
                   "propertyNames": CHANNEL, "additionalProperties": {"type": "string"}},
         revision={"type": "integer"}, favourite={"type": "boolean"},
+        images={"type": "array", "items": _ref("ImageRef")},
     ),
     "RenderRequest": _obj(
         ["values"],

@@ -20,6 +20,11 @@ def published_entry(slug: str) -> tuple[Item, Revision]:
     return item, rev
 
 
+def images_json(rev: Revision) -> list[dict]:
+    """A revision's images with their URLs, for the API and the pages' scripts."""
+    return [d | {"url": url_for_image(d)} for d in images.described(rev.meta)]
+
+
 def entry_json(item: Item, rev: Revision, when: Callable[[datetime | None], str]) -> dict:
     """The API shape of a published entry."""
     t = trust.trust_of(item, rev, service.today())
@@ -30,7 +35,7 @@ def entry_json(item: Item, rev: Revision, when: Callable[[datetime | None], str]
         "published_at": rev.published_at.isoformat() if rev.published_at else None,
         "verified_at": t.as_json(when)["verified_at"], "verified_by": t.verified_by,
         "effective_from": t.effective_from, "effective_until": t.effective_until,
-        "images": [d | {"url": url_for_image(d)} for d in images.described(rev.meta)],
+        "images": images_json(rev),
         "trust": t.as_json(when),
     }
     return out

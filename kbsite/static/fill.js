@@ -1,6 +1,7 @@
 // The template fill panel: a field per {{placeholder}}, the live reply, channel tabs,
 // copy (button or Ctrl+Enter) rendered by the server, favourite toggle. Plain DOM, no innerHTML.
 import { copyText, writePending } from "./copy.js";
+import { imageCard } from "./images.js";
 
 const PH = /\{\{[ \t\u3000]*([^{}\n]+?)[ \t\u3000]*\}\}/g;
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -86,7 +87,9 @@ export function mountFill(root, tpl, opts = {}) {
   status.setAttribute("role", "status");
   bar.append(copyBtn, status);
   if (tpl.live === false) bar.append(el("span", "muted", "（未发布版本：按本页文字复制，不计入使用次数）"));
-  root.append(fields, out, warn, bar);
+  const strip = el("div", "img-strip");
+  for (const img of tpl.images || []) strip.append(imageCard(img));
+  root.append(fields, out, strip, warn, bar);
 
   const inputs = {};
   function buildFields() {

@@ -130,6 +130,7 @@ def test_upload_through_the_editor_then_serve_safely(as_role, entry, library_app
     assert again.status_code == 304
     odd = agent.get(f"/images/{refs[0]['sha256']}/%22%3E%3Cscript%3E.html")
     assert 'filename="image.png"' in odd.headers["Content-Disposition"] and "<" not in odd.headers["Content-Disposition"]
+    assert agent.get(f"/api/templates/{entry}").get_json()["images"] == []  # a draft's images stay unseen
     assert agent.get("/images/" + "0" * 64 + "/x.png").status_code == 404
     assert agent.get("/images/not-a-hash/x.png").status_code == 404
     assert library_app.test_client().get(f"/images/{refs[0]['sha256']}/x.png").status_code in (302, 401)
@@ -168,7 +169,11 @@ def test_item_api_lists_images_with_urls(as_role, library_app):
     with library_app.app_context():
         ref = images.store(picture("WEBP"), "操作截图.webp")
     publish(library_app, "zz-howto", "faq", "如何申请退款", "步骤……", summary="订单页点申请退款。", images=[ref])
-    data = as_role("agent").get("/api/items/zz-howto").get_json()
+    publish(library_app, "zz-card", "template", "退货地址卡", "{{客户称呼}}您好，地址见图。",
+            placeholders=["客户称呼"], images=[ref])
+    agent = as_role("agent")
+    assert [i["name"] for i in agent.get("/api/templates/zz-card").get_json()["images"]] == ["操作截图.webp"]
+    data = agent.get("/api/items/zz-howto").get_json()
     assert data["images"] == [{"name": "操作截图.webp", "sha256": ref["sha256"], "type": "image/webp",
                                "width": 40, "height": 30, "bytes": len(picture("WEBP")),
                                "url": f"/images/{ref['sha256']}/%E6%93%8D%E4%BD%9C%E6%88%AA%E5%9B%BE.webp"}]
