@@ -66,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     """Import blueprints inside the factory: no import-time app, no cycles."""
     from kbsite import api, auth
     from kbsite.admin import views as admin_views
-    from kbsite.content import transfer
+    from kbsite.content import media, transfer
     from kbsite.content import views as content_views
     from kbsite.health import views as health_views
     from kbsite.insights import views as insights_views
@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(content_views.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(transfer.bp)
     app.register_blueprint(insights_views.bp)
     app.register_blueprint(training_views.bp)

@@ -92,7 +92,10 @@ def import_paths(paths: list[Path], default_type: str | None = None) -> None:
         click.echo(f"{Path(source).name}：自动补全了 {len(notes)} 项")
         for note in notes:
             click.echo(f"  · {note}")
-    click.echo("写入数据库并更新搜索索引……")
+    from kbsite.content import image_files
+
+    stored = image_files.import_files(items)
+    click.echo(f"写入数据库并更新搜索索引……（新图片 {stored} 张）")
     report = service.import_items(items)
     click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
 
@@ -231,7 +234,7 @@ def init_app(app: Flask) -> None:
                   help="Write the phrasing templates to this .xlsx file instead")
     def export_cmd(dest, xlsx):
         """Export the whole library as Markdown files, or the templates as a spreadsheet."""
-        from kbsite.content import imports, service
+        from kbsite.content import image_files, imports, service
         from kbsite.phrasing import sheet
 
         if xlsx is not None:
@@ -241,8 +244,10 @@ def init_app(app: Flask) -> None:
             return
         if dest is None:
             _fail("请给出导出目录，或用 --xlsx 文件名 导出话术表格")
-        written = files.write_tree(service.export_items(), dest)
-        click.echo(f"已导出 {len(written)} 个文件到 {dest}")
+        items = service.export_items()
+        written = files.write_tree(items, dest)
+        pictures = image_files.export_files(items, dest)
+        click.echo(f"已导出 {len(written)} 个文件、{pictures} 张图片到 {dest}")
 
     @app.cli.command("create-user")
     @click.argument("username")

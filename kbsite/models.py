@@ -7,6 +7,7 @@ def load_all() -> None:
     """Import all model modules; safe to call repeatedly."""
     import kbsite.audit  # noqa: F401
     import kbsite.auth.models  # noqa: F401
+    import kbsite.content.images  # noqa: F401
     import kbsite.content.models  # noqa: F401
     import kbsite.review.feedback  # noqa: F401
     import kbsite.search.log  # noqa: F401

@@ -45,7 +45,55 @@ SCHEMAS: dict[str, dict] = {
         category={"type": "string"}, tags={"type": "array", "items": {"type": "string"}},
         snippet={"type": "string", "description": "HTML: escaped text, matches wrapped in <mark>"},
         score={"type": "number"}, status={"type": "string", "enum": ["published", "draft"]},
+        trust={"anyOf": [_ref("Trust"), {"type": "null"}]},
     ),
+    "Trust": _obj(
+        ["verified_at", "verified_by", "owner", "stale", "review_due", "effective_from",
+         "effective_until", "open_reports", "label"],
+        verified_at=NULLABLE_STR | {"description": "ISO 8601 time of the last check by a person"},
+        verified_by=NULLABLE_STR, owner=NULLABLE_STR,
+        stale={"type": "boolean", "description": "Never verified or past its review interval"},
+        review_due=NULLABLE_STR | {"description": "YYYY-MM-DD"},
+        effective_from=NULLABLE_STR | {"description": "Policies: YYYY-MM-DD this text is in force from"},
+        effective_until=NULLABLE_STR | {"description": "Policies: date a scheduled newer text takes over"},
+        open_reports={"type": "integer", "minimum": 0, "description": "Agents' reports not yet resolved"},
+        label={"type": "string", "description": "The same as one line of Chinese for display"},
+    ),
+    "ImageRef": _obj(
+        ["name", "sha256", "type", "width", "height", "bytes", "url"],
+        name={"type": "string"}, sha256={"type": "string"},
+        type={"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+        width={"type": "integer", "minimum": 1}, height={"type": "integer", "minimum": 1},
+        bytes={"type": "integer", "minimum": 1},
+        url={"type": "string", "description": "Site-relative; needs the same authentication"},
+    ),
+    "Entry": _obj(
+        ["slug", "type", "title", "category", "tags", "summary", "markdown", "html", "revision",
+         "published_at", "verified_at", "verified_by", "effective_from", "effective_until", "images", "trust"],
+        slug={"type": "string"}, type={"type": "string", "enum": ["faq", "policy", "template", "case"]},
+        title={"type": "string"}, category={"type": "string"},
+        tags={"type": "array", "items": {"type": "string"}},
+        summary={"type": "string", "description": "The short answer to paste ('' for templates)"},
+        markdown={"type": "string"}, html={"type": "string", "description": "Sanitised HTML of the Markdown"},
+        revision={"type": "integer", "minimum": 1}, published_at=NULLABLE_STR,
+        verified_at=NULLABLE_STR, verified_by=NULLABLE_STR,
+        effective_from=NULLABLE_STR, effective_until=NULLABLE_STR,
+        images={"type": "array", "items": _ref("ImageRef")}, trust=_ref("Trust"),
+    ),
+    "ComposeRequest": _obj(
+        ["pieces"],
+        pieces={"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 10,
+                "description": "Slugs in reply order: templates (their text) and entries (their summary)"},
+        values={"type": "object", "additionalProperties": {"type": ["string", "number", "null"]},
+                "description": "One value per placeholder name, shared by every piece using it"},
+    ),
+    "Composed": _obj(["text", "issues"], text={"type": "string"},
+                     issues={"type": "array", "items": _ref("Issue")}),
+    "Compositions": _obj(["compositions"], compositions={"type": "array", "items": _obj(
+        ["id", "title", "pieces", "uses"], id={"type": "integer"}, title={"type": "string"},
+        uses={"type": "integer"}, pieces={"type": "array", "items": _obj(
+            ["slug", "title", "kind"], slug={"type": "string"}, title={"type": "string"},
+            kind={"type": "string"})})}),
     "SearchResults": _obj(
         ["query", "total", "results", "facets", "suggestion", "message", "confidence", "log_id"],
         query={"type": "string"}, total={"type": "integer"},
@@ -71,6 +119,7 @@ SCHEMAS: dict[str, dict] = {
         variants={"type": "object", "description": "Channel → text; always has 在线",
                   "propertyNames": CHANNEL, "additionalProperties": {"type": "string"}},
         revision={"type": "integer"}, favourite={"type": "boolean"},
+        images={"type": "array", "items": _ref("ImageRef")},
     ),
     "RenderRequest": _obj(
         ["values"],
@@ -196,6 +245,21 @@ PATHS = {
     "/me/templates": {"get": _op(
         "The caller's favourites and recent templates, and the team's most-copied ones",
         {"200": _json(_ref("Shortlists"), "Shortlists")} | ERR)},
+    "/items/{slug}": {"get": _op(
+        "A published entry (a policy's text in force today): Markdown, safe HTML, images, trust signals",
+        {"200": _json(_ref("Entry"), "The entry")} | ERR
+        | {"404": _json(_ref("Error"), "No such published entry")}, parameters=[SLUG])},
+    "/compose/copy": {"post": _op(
+        "Fill a reply composed of several pieces for the clipboard; counts template copies and "
+        "remembers the composition",
+        {"200": _json(_ref("Composed"), "The whole reply and the checker's issues"),
+         "400": _json({"anyOf": [_ref("PlaceholderProblem"), _ref("Error")]},
+                      "Unfilled or unknown placeholders (named), or bad input"),
+         "401": ERR["401"], "403": ERR["403"],
+         "404": _json(_ref("Error"), "A piece is not a published entry")} | NOT_JSON,
+        requestBody=_body("ComposeRequest"))},
+    "/me/compositions": {"get": _op(
+        "The caller's recently copied compositions", {"200": _json(_ref("Compositions"), "Newest first")} | ERR)},
     "/check": {"post": _op(
         "Find forbidden and risky phrases in a draft reply",
         {"200": _json(_ref("CheckResult"), "Issues in text order")} | ERR | NOT_JSON,

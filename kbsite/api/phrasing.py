@@ -13,6 +13,7 @@ from flask import jsonify, request
 from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import require
+from kbsite.content import published
 from kbsite.errors import Invalid
 from kbsite.phrasing import PlaceholderError
 from kbsite.workspace import lexicon, replies, usage
@@ -59,7 +60,9 @@ def _filled(tpl: replies.TemplateText, data: dict, partial: bool = False):
 def get_template(slug: str):
     """A published template: text, placeholders, channel variants (and whether the caller pinned it)."""
     tpl = replies.published_template(slug)
-    return jsonify(tpl.as_json() | {"favourite": usage.is_favourite(tpl.item_id, current_actor())})
+    _, rev = published.published_entry(slug)
+    return jsonify(tpl.as_json() | {"favourite": usage.is_favourite(tpl.item_id, current_actor()),
+                                    "images": published.images_json(rev)})
 
 
 @bp.post("/templates/<slug>/render")

@@ -7,6 +7,8 @@ review interval lies before today. "Today" comes from the caller (views pass
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -70,6 +72,31 @@ def by_owner(entries: list[StaleEntry]) -> list[tuple[User | None, list[StaleEnt
     if None in groups:
         result.append((None, groups[None]))
     return result
+
+
+def in_category(category: str, prefix: str) -> bool:
+    """True when ``category`` is ``prefix`` or lies below it (售后/退款 is in 售后)."""
+    return category == prefix or category.startswith(prefix + "/")
+
+
+def default_owner(category: str, owners: Mapping[str, str]) -> str | None:
+    """The username owning new imported entries of ``category``: the longest matching prefix wins."""
+    matches = [p for p in owners if in_category(category, p.strip("/"))]
+    return owners[max(matches, key=len)] if matches else None
+
+
+def category_owners(raw: object) -> dict[str, str]:
+    """The ``CATEGORY_OWNERS`` setting (a mapping, or its JSON text), validated."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            raise Invalid(f"KBSITE_CATEGORY_OWNERS 不是有效的 JSON：{exc}") from None
+    if not isinstance(raw, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise Invalid('KBSITE_CATEGORY_OWNERS 应为 {"分类": "用户名"}')
+    return {k.strip("/"): v for k, v in raw.items() if k.strip("/")}
 
 
 def _locked(sess, slug: str) -> Item:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from kbsite.content import service, trust
+from kbsite.content import images, service, trust
+from kbsite.content.media import url_for_image
 from kbsite.content.models import Item, Revision
 from kbsite.errors import NotFound
-
-# Extra fields per revision kind, contributed by features (images register here).
-EXTRAS: list[Callable[[Item, Revision], dict]] = []
 
 
 def published_entry(slug: str) -> tuple[Item, Revision]:
@@ -20,6 +18,11 @@ def published_entry(slug: str) -> tuple[Item, Revision]:
     if rev is None:
         raise NotFound("找不到该条目或尚未发布")
     return item, rev
+
+
+def images_json(rev: Revision) -> list[dict]:
+    """A revision's images with their URLs, for the API and the pages' scripts."""
+    return [d | {"url": url_for_image(d)} for d in images.described(rev.meta)]
 
 
 def entry_json(item: Item, rev: Revision, when: Callable[[datetime | None], str]) -> dict:
@@ -32,8 +35,7 @@ def entry_json(item: Item, rev: Revision, when: Callable[[datetime | None], str]
         "published_at": rev.published_at.isoformat() if rev.published_at else None,
         "verified_at": t.as_json(when)["verified_at"], "verified_by": t.verified_by,
         "effective_from": t.effective_from, "effective_until": t.effective_until,
-        "images": [], "trust": t.as_json(when),
+        "images": images_json(rev),
+        "trust": t.as_json(when),
     }
-    for extra in EXTRAS:
-        out |= extra(item, rev)
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
-from flask import current_app
+from flask import current_app, has_app_context
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from kbsite import audit, clock, files, markdown, search
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
-from kbsite.content import events
+from kbsite.content import events, health
 from kbsite.content.models import Item, Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
@@ -353,18 +353,19 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None, *,
     prepared = [(it, Draft(it.title, it.category, it.tags, it.body, it.meta)) for it in items]
     rendered = {it.slug: _render(d) for it, d in prepared}
     users = {u.username: u for u in session().scalars(select(User))}
+    defaults = health.category_owners(current_app.config.get("CATEGORY_OWNERS") if has_app_context() else None)
     report = ImportReport()
     went_live: list[tuple[str, int]] = []
     with write_session() as sess:
         existing = {i.slug: i for i in sess.scalars(select(Item))}
         for it, draft in prepared:
             item = existing.get(it.slug)
-            owner = users.get(it.owner) if it.owner else None
+            owner = users.get(it.owner or health.default_owner(it.category, defaults) or "")
             if item is None:
+                # Not verified by the import itself: a person checks it (health.verify).
                 item = Item(slug=it.slug, type=it.type, owner_id=owner.id if owner else None,
                             review_interval_days=it.review_interval_days
-                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90),
-                            verified_at=utcnow())
+                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90))
                 sess.add(item)
                 sess.flush()
                 report.created.append(it.slug)

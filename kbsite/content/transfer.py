@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from kbsite import clock, files
 from kbsite.auth.permissions import can, require
-from kbsite.content import imports, service, staging
+from kbsite.content import image_files, imports, service, staging
 from kbsite.errors import DomainError, Invalid
 from kbsite.phrasing import sheet
 
@@ -53,6 +53,7 @@ def import_upload():
     reader = imports.lenient_reader(default_type if default_type in files.KINDS else None)
     try:
         items = _parse_uploads(uploads, reader)
+        image_files.require_stored(items)
         report = service.import_items(items, current_user)
     except files.ImportFailed as exc:
         return _library(400, errors=[str(e) for e in exc.errors])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from kbsite.content import health
 from kbsite.content.models import Item, Revision
@@ -49,7 +49,7 @@ class Trust:
     def label(self, when: Callable[[datetime | None], str]) -> str:
         """One line of Chinese for result rows and the panel."""
         parts = [f"{when(self.verified_at)} 由{self.verified_by or '（未知）'}核实" if self.verified_at
-                 else "尚未核实"]
+                 else "尚未复核"]
         parts.append(f"负责人：{self.owner or '未指定'}")
         if self.effective_from:
             span = f"{self.effective_from} 起生效"
@@ -100,9 +100,11 @@ def trust_for(slugs: Iterable[str], today: date,
         return {}
     items = list(session().scalars(
         select(Item).where(Item.slug.in_(slugs))
-        .options(selectinload(Item.owner), selectinload(Item.verified_by))))
+        .options(joinedload(Item.owner), joinedload(Item.verified_by))))
     reports = _open_reports([i.id for i in items])
-    return {i.slug: trust_of(i, revision_of(i), today, reports.get(i.id, 0)) for i in items}
+    # Only a policy's revision matters (its dates): other kinds cost no revision query.
+    return {i.slug: trust_of(i, revision_of(i) if i.type == "policy" else None, today, reports.get(i.id, 0))
+            for i in items}
 
 
 def demote_stale(scored: list, trust: dict[str, Trust], slug_of: Callable, score_of: Callable) -> list:

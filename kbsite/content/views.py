@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import cases, diff, forms, health, merge, service
+from kbsite.content import cases, diff, forms, health, images, merge, service, trust
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
@@ -112,8 +112,9 @@ def view_item(slug: str):
     if rev is None:
         abort(404)
     published = service.agent_revision(item)
+    signals = trust.trust_of(item, published or rev, service.today()) if item.type in files.KINDS else None
     return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
-                           related=_related(item, rev), health=_health(item),
+                           related=_related(item, rev), health=_health(item), trust=signals,
                            not_yet=service.starts_later(item, rev, as_of),
                            policies=cases.policy_changes(rev) if item.type == "case" else [])
 
@@ -170,6 +171,7 @@ def new_item():
     draft = forms.draft_from_form(type_, request.form)
     slug = request.form.get("slug", "").strip() or service.free_slug(draft.title)
     try:
+        _attach_images(type_, draft, {})
         service.create_item(slug, type_, draft, current_user, request.form.get("message", ""),
                             submit="submit" in request.form)
     except (Invalid, Conflict) as exc:
@@ -192,6 +194,7 @@ def edit_item(slug: str):
     base = request.form.get("base", type=int)
     message = request.form.get("message", "")
     try:
+        _attach_images(item.type, draft, latest.meta)
         rev = service.save_revision(slug, draft, base, current_user, message, submit="submit" in request.form)
     except Conflict as exc:
         return _merge_page(slug, exc.details.get("draft") or draft, base or 0, exc.details["current"], message,
@@ -202,6 +205,21 @@ def edit_item(slug: str):
     flash("没有改动，未生成新版本" if rev is None else f"已保存第 {rev.number} 版", "success")
     _warn_forbidden(item.type, draft)
     return redirect(url_for("content.view_item", slug=slug))
+
+
+def _attach_images(type_: str, draft: service.Draft, old_meta: dict) -> None:
+    """The images the trainer kept (checkboxes) plus new uploads; a bad file keeps the rest."""
+    if type_ not in files.KINDS:
+        return
+    keep = set(request.form.getlist("keep_image"))
+    kept = [r for r in images.refs(old_meta) if r["sha256"] in keep]
+    if kept:
+        draft.meta["images"] = kept
+    added = [images.store(f.read(images.MAX_BYTES + 1), f.filename or "图片", current_user.id)
+             for f in request.files.getlist("image") if f and f.filename]
+    refs = images.merge_refs(kept, added)
+    if refs:
+        draft.meta["images"] = refs
 
 
 def _proposal(slug: str, mine: service.Draft, base: int, theirs_no: int):

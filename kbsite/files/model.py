@@ -38,8 +38,8 @@ FOREIGN_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32")
 
 COMMON_KEYS = ("title", "type", "category", "tags", "status", "owner", "review_interval_days")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "faq": ("summary",), "policy": ("summary", "effective_from"), "case": ("summary", "happened_on", "policies"),
-    "template": ("placeholders", "variants"),
+    "faq": ("summary", "images"), "policy": ("summary", "effective_from", "images"),
+    "case": ("summary", "happened_on", "policies", "images"), "template": ("placeholders", "variants", "images"),
     "lexicon": ("entries",), "synonyms": ("groups",), "dictionary": ("words",),
     "lesson": (), "quiz": ("pass_mark", "max_attempts", "time_limit_seconds", "questions"),
     "course": ("audience", "prerequisites", "steps"),
@@ -47,7 +47,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
 # Order of keys in exported front matter; "folder" is path-derived and never written.
 KEY_ORDER = ("title", "type", "category", "tags", "summary", "effective_from", "happened_on", "policies",
              "placeholders",
-              "status", "owner", "review_interval_days", "variants", "entries", "groups", "words",
+              "status", "owner", "review_interval_days", "variants", "images", "entries", "groups", "words",
               "pass_mark", "max_attempts", "time_limit_seconds", "audience", "prerequisites", "steps",
               "questions")
 EXPORT_DIRS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -282,11 +283,44 @@ def _training_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
     return meta
 
 
+IMAGE_NAME_RE = re.compile(r"[^\\/:*?\"<>|\x00-\x1f]{1,80}\.(png|jpg|jpeg|webp)", re.IGNORECASE)
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+MAX_IMAGES = 20
+
+
+def _images_meta(doc: Doc) -> dict[str, Any]:
+    """``images: [{name: 尺码表.png, sha256: …}]``: files beside the Markdown (see content/images.py)."""
+    raw = doc.data.get("images")
+    if raw is None:
+        return {}
+    if not isinstance(raw, list) or len(raw) > MAX_IMAGES:
+        doc.fail(f"images 必须是列表（最多 {MAX_IMAGES} 张），每项写 name 和 sha256", "images")
+    out, names = [], set()
+    for n, entry in enumerate(raw):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        sha = entry.get("sha256") if isinstance(entry, dict) else None
+        if set(entry if isinstance(entry, dict) else ()) - {"name", "sha256"}:
+            doc.fail("images 的每一项只能有 name 和 sha256", "images", n)
+        if not isinstance(name, str) or not IMAGE_NAME_RE.fullmatch(name) or name.startswith("."):
+            doc.fail("图片文件名无效：只能是 .png/.jpg/.jpeg/.webp 文件名，不能含路径", "images", n)
+        if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
+            doc.fail("图片的 sha256 必须是 64 位小写十六进制", "images", n)
+        if name in names:
+            doc.fail(f"图片文件名重复：{name}", "images", n)
+        names.add(name)
+        out.append({"name": name, "sha256": sha})
+    return {"images": out}
+
+
+def _with_images(meta: Callable[[Doc, str, int], dict[str, Any]]) -> Callable[[Doc, str, int], dict[str, Any]]:
+    return lambda doc, body, line: meta(doc, body, line) | _images_meta(doc)
+
+
 META: dict[str, Callable[[Doc, str, int], dict[str, Any]]] = {
-    "faq": lambda doc, body, line: _summary_meta(doc),
-    "case": _case_meta,
-    "policy": _policy_meta,
-    "template": _template_meta,
+    "faq": _with_images(lambda doc, body, line: _summary_meta(doc)),
+    "case": _with_images(_case_meta),
+    "policy": _with_images(_policy_meta),
+    "template": _with_images(_template_meta),
     "lexicon": _lexicon_meta,
     "synonyms": _synonyms_meta,
     "dictionary": _dictionary_meta,

@@ -18,7 +18,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from kbsite.search import store
+from kbsite.search import pinyin, store
 from kbsite.search.analysis import (
     analyzer_version,
     bigrams,
@@ -73,7 +73,7 @@ class SearchEngine:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.words = normalise_words(words)
-        self.analyzer_version = analyzer_version(self.words)
+        self.analyzer_version = analyzer_version(self.words) + pinyin.KEYS_VERSION
         self._tk = segmenter(self.words)  # loads jieba's dictionary now, not on the first query
         self._cutter = term_cutter(self.words)
         idf_table()
@@ -189,7 +189,7 @@ class SearchEngine:
             "_stored_summary": doc.summary,
             "body": counts(clean_text(doc.body)),
             "_stored_body": doc.body,
-            "initials": "\x1f".join(self._cutter.initials(doc.title)),
+            "initials": "\x1f".join(pinyin.index_keys(self._tk, doc.title, tags)),
             "tag_key": "\x1f".join(fold_key(t) for t in tags),
             "category_key": fold_key(doc.category),
             "category_path": doc.category,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import jieba
 from whoosh import query as wq
 
+from kbsite.search import pinyin
 from kbsite.search.analysis import (
     bigrams,
     clean_text,
@@ -284,8 +285,7 @@ def concept_query(tk: jieba.Tokenizer, concept: Concept) -> wq.Query | None:
     parts = [word_query(tk, concept.text)]
     # Synonyms skip the category field: it costs a fifth of the matching and adds little.
     parts += [word_query(tk, v, SYNONYM_BOOST, VARIANT_FIELDS) for v in concept.variants]
-    if concept.text.isascii() and concept.text.isalpha() and 2 <= len(concept.text) <= 6:
-        parts.append(wq.Term("initials", concept.text, boost=2.0))
+    parts.append(pinyin.query_clause(concept.text))
     kept = [p for p in parts if p is not None]
     if not kept:
         return None

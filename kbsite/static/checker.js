@@ -46,3 +46,23 @@ export function renderIssues(text, issues) {
   return text.trim() ? [marked, listEl] : [];
 }
 
+
+// Check a textarea as the agent types (debounced, stale requests aborted) into summary and out.
+export function attachChecker(area, summary, out, delay = 150) {
+  let timer = 0, ctrl = null;
+  async function check() {
+    const text = area.value;
+    if (ctrl) ctrl.abort();
+    ctrl = new AbortController();
+    try {
+      const issues = await checkText(text, ctrl.signal);
+      if (text !== area.value) return;
+      summary.textContent = summaryOf(text, issues);
+      out.replaceChildren(...renderIssues(text, issues));
+    } catch (e) {
+      if (e.name !== "AbortError") summary.textContent = e.message || "检查失败，请重试";
+    }
+  }
+  area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, delay); });
+  return check;
+}

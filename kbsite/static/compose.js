@@ -5,6 +5,7 @@
 import { copyText, writePending } from "./copy.js";
 import { placeholdersIn, post, preview } from "./fill.js";
 import { checkText, summaryOf } from "./checker.js";
+import { imageCard } from "./images.js";
 
 const root = document.getElementById("compose");
 const box = document.getElementById("ws-q");
@@ -119,41 +120,6 @@ function render() {
   bar.append(button("复制整段 Ctrl+Enter", copy, "primary compose-copy"), status);
   root.replaceChildren(head, list, fields, out, images, warn, check, bar);
   refresh();
-}
-
-export function imageCard(img) {
-  const card = el("figure", "img-card");
-  const pic = el("img");
-  pic.src = img.url;
-  pic.alt = img.name;
-  pic.loading = "lazy";
-  const link = new URL(img.url, location.href).href;
-  const status = el("span", "muted");
-  card.append(pic, el("figcaption", "", img.name),
-    button("复制图片", async () => { status.textContent = (await copyImage(img.url)) ? "已复制 ✓" : "复制失败"; },
-      "small img-copy"),
-    button("复制链接", async () => { status.textContent = (await copyText(link)) ? "已复制 ✓" : "复制失败"; },
-      "small img-link"),
-    status);
-  return card;
-}
-
-// Clipboards take PNG only: other types are redrawn as PNG on a canvas first.
-export async function copyImage(url) {
-  if (!(window.ClipboardItem && navigator.clipboard?.write)) return false;
-  const png = fetch(url, { credentials: "same-origin" }).then((r) => r.blob()).then(async (blob) => {
-    if (blob.type === "image/png") return blob;
-    const bitmap = await createImageBitmap(blob);
-    const canvas = Object.assign(document.createElement("canvas"), { width: bitmap.width, height: bitmap.height });
-    canvas.getContext("2d").drawImage(bitmap, 0, 0);
-    return new Promise((ok) => canvas.toBlob(ok, "image/png"));
-  });
-  try {
-    await navigator.clipboard.write([new ClipboardItem({ "image/png": png })]);
-    return true;
-  } catch (e) {
-    return false;
-  }
 }
 
 function refresh() {

@@ -1,6 +1,7 @@
 // The template fill panel: a field per {{placeholder}}, the live reply, channel tabs,
 // copy (button or Ctrl+Enter) rendered by the server, favourite toggle. Plain DOM, no innerHTML.
 import { copyText, writePending } from "./copy.js";
+import { imageCard } from "./images.js";
 
 const PH = /\{\{[ \t\u3000]*([^{}\n]+?)[ \t\u3000]*\}\}/g;
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -89,7 +90,9 @@ export function mountFill(root, tpl, opts = {}) {
     bar.append(el("span", "muted", tpl.practice ? "（学习模式：按本页文字复制，不计入使用次数）"
       : "（未发布版本：按本页文字复制，不计入使用次数）"));
   }
-  root.append(fields, out, warn, bar);
+  const strip = el("div", "img-strip");
+  for (const img of tpl.images || []) strip.append(imageCard(img));
+  root.append(fields, out, strip, warn, bar);
 
   const inputs = {};
   function buildFields() {

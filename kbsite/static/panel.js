@@ -3,7 +3,8 @@
 import "./workspace.js";
 import "./compose.js";
 import { copyText } from "./copy.js";
-import { checkText, renderIssues, summaryOf } from "./checker.js";
+import { attachChecker } from "./checker.js";
+import { imageCard } from "./images.js";
 
 const $ = (id) => document.getElementById(id);
 const panel = $("ws-panel"), box = $("ws-q");
@@ -50,7 +51,9 @@ async function showAnswer(slug) {
   full.target = "_blank";
   full.rel = "noopener";
   bar.append(copy, add, full, status);
-  panel.replaceChildren(head, trust, text, bar);
+  const strip = el("div", "img-strip");
+  for (const img of entry.images) strip.append(imageCard(img));
+  panel.replaceChildren(head, trust, text, strip, bar);
   panel.dataset.slug = entry.slug;
   panel.classList.remove("hidden");
   copy.focus();
@@ -73,21 +76,4 @@ panel.addEventListener("keydown", (ev) => {
 });
 
 // The checker: as the agent types or pastes a draft reply.
-const area = $("pn-check-text");
-let timer = 0, ctrl = null;
-area.addEventListener("input", () => {
-  clearTimeout(timer);
-  timer = setTimeout(async () => {
-    const text = area.value;
-    if (ctrl) ctrl.abort();
-    ctrl = new AbortController();
-    try {
-      const issues = await checkText(text, ctrl.signal);
-      if (text !== area.value) return;
-      $("pn-check-summary").textContent = summaryOf(text, issues);
-      $("pn-check-result").replaceChildren(...renderIssues(text, issues));
-    } catch (e) {
-      if (e.name !== "AbortError") $("pn-check-summary").textContent = e.message;
-    }
-  }, 150);
-});
+attachChecker($("pn-check-text"), $("pn-check-summary"), $("pn-check-result"));

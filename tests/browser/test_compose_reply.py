@@ -6,16 +6,25 @@ text, not commands, and are counted apart.
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image as PILImage
 from tests_support import publish, sign_in
 
 MAX_KEYS = 6
 
 
 def _pieces(app):
+    from kbsite.content import images
+
+    buf = io.BytesIO()
+    PILImage.new("RGB", (60, 40), (220, 40, 40)).save(buf, "JPEG")
+    with app.app_context():
+        card = images.store(buf.getvalue(), "退货地址卡.jpg")
     publish(app, "zz-greet", "template", "zzcompose 问候", "{{客户称呼}}您好，订单{{订单号}}我这边查到了。",
             placeholders=["客户称呼", "订单号"])
     publish(app, "zz-refund-answer", "faq", "zzcompose 退款答案", "详细说明……",
-            summary="退款会在1-3个工作日原路退回。")
+            summary="退款会在1-3个工作日原路退回。", images=[card])
     publish(app, "zz-register", "template", "zzcompose 登记", "{{客户称呼}}，订单{{订单号}}已为您登记。",
             placeholders=["客户称呼", "订单号"])
 
@@ -63,8 +72,32 @@ def test_three_piece_reply_in_six_keystrokes(live_app, context):
     assert copied == page.inner_text("#compose .compose-preview")
     page.wait_for_selector("#compose .compose-check:has-text('没有发现禁用语')")
 
+    # the answer's image sits next to the text: copied as a picture (PNG) or as a link
+    page.wait_for_selector("#compose .img-card img")
+    assert page.eval_on_selector("#compose .img-card img", "i => i.naturalWidth") == 60
+    page.click("#compose .img-link")
+    page.wait_for_selector("#compose .img-card :text('已复制链接')")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link.startswith(live_app.url + "/images/") and link.endswith(".jpg")
+    page.click("#compose .img-copy")
+    page.wait_for_selector("#compose .img-card :text('已复制图片')")
+    kinds = page.evaluate("navigator.clipboard.read().then(items => items.flatMap(i => i.types))")
+    assert "image/png" in kinds
+
     # the composition comes back after clearing, from the server
     page.click("#compose button:has-text('清空')")
     page.wait_for_selector("#compose .compose-recent button")
     page.click("#compose .compose-recent button")
     page.wait_for_selector("#compose .compose-piece:nth-child(3)")
+
+
+def test_initials_search_in_the_panel(live_app, context):
+    page = context.new_page()
+    sign_in(page, live_app.url, "agent")
+    page.goto(f"{live_app.url}/panel")
+    page.keyboard.type("qtwly")
+    page.wait_for_selector("#ws-hit-0")
+    assert "七天无理由" in page.inner_text("#ws-hit-0 .ws-hit-title")
+    page.fill("#ws-q", "")
+    page.keyboard.type("tk")
+    page.wait_for_selector("#ws-hit-0 .ws-hit-title:has-text('退款')")

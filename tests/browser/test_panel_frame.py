@@ -121,6 +121,23 @@ def test_panel_in_same_site_frame_with_lax_cookies(panel_site, chat_tool, contex
     _search_fill_copy(page, frame)
     width = frame.locator(".pn-main").evaluate("e => e.getBoundingClientRect().width")
     assert 300 <= width <= 400
+    # an FAQ opens in place (the frame stays on the panel), with its trust line
+    frame.locator("#ws-q").fill("")
+    frame.locator("#ws-q").focus()
+    page.keyboard.type("发票怎么开")
+    frame.locator(".ws-hit .badge-faq").first.wait_for()
+    index = frame.locator(".ws-hit .badge").evaluate_all(
+        "els => els.findIndex(e => e.classList.contains('badge-faq'))")
+    for _ in range(index):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    frame.locator("#ws-panel .pn-answer").wait_for()
+    assert frame.locator("#ws-panel .ws-trust").inner_text()
+    assert "/panel" in frame.locator("#ws-q").evaluate("() => location.pathname")
+    # the reply checker in the panel
+    frame.locator("#pn-check summary").click()
+    frame.locator("#pn-check-text").fill("这个不归我们管")
+    frame.locator("#pn-check-summary:has-text('发现')").wait_for()
 
 
 def test_panel_in_cross_site_frame_needs_samesite_none(panel_site, chat_tool, context):

@@ -91,7 +91,7 @@ def spec(shared_app):
 def test_spec_is_openapi_31_and_covers_the_endpoints(spec):
     assert spec["openapi"].startswith("3.1")
     for path in ("/search", "/suggest", "/search/{log_id}/open", "/templates/{slug}",
-                 "/templates/{slug}/render", "/check"):
+                 "/templates/{slug}/render", "/check", "/items/{slug}", "/compose/copy", "/me/compositions"):
         assert path in spec["paths"], path
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "UTF-16" in spec["info"]["description"]
@@ -144,3 +144,32 @@ def test_unauthenticated_error_matches_the_spec(spec, shared_app):
     resp = shared_app.test_client().get("/api/templates/exchange-size")
     assert resp.status_code == 401
     conforms(spec, "/templates/{slug}", "get", resp)
+
+
+def test_item_api_matches_the_spec(spec, reader, shared_app):
+    faq = reader.get("/api/items/refund-arrival-time")
+    assert faq.status_code == 200, faq.json
+    conforms(spec, "/items/{slug}", "get", faq)
+    data = faq.json
+    assert data["summary"] and data["markdown"] and "<" in data["html"] and data["revision"] >= 1
+    assert data["trust"]["stale"] is True and data["verified_at"] is None  # imports do not verify
+    tpl = reader.get("/api/items/exchange-size")
+    conforms(spec, "/items/{slug}", "get", tpl)
+    assert "{{客户称呼}}" in tpl.json["markdown"]
+    policies = reader.get("/api/search?q=政策&type=policy").json["results"]
+    policy = reader.get(f"/api/items/{policies[0]['slug']}")
+    conforms(spec, "/items/{slug}", "get", policy)
+    assert policy.json["effective_from"]
+    conforms(spec, "/items/{slug}", "get", reader.get("/api/items/no-such-entry"))
+    conforms(spec, "/items/{slug}", "get", shared_app.test_client().get("/api/items/refund-arrival-time"))
+    with pytest.raises(SchemaError):
+        validate(dict(data, images=[{"name": "x.svg"}]), {"$ref": "#/components/schemas/Entry"}, spec)
+
+
+def test_compose_api_matches_the_spec(spec, reader):
+    pieces = ["exchange-size", "refund-arrival-time"]
+    conforms(spec, "/compose/copy", "post", reader.post("/api/compose/copy", json={"pieces": pieces, "values": ALL}))
+    conforms(spec, "/compose/copy", "post", reader.post("/api/compose/copy", json={"pieces": pieces}))
+    conforms(spec, "/compose/copy", "post", reader.post("/api/compose/copy", json={"pieces": ["nope"]}))
+    conforms(spec, "/compose/copy", "post", reader.post("/api/compose/copy", data="x"))
+    conforms(spec, "/me/compositions", "get", reader.get("/api/me/compositions"))

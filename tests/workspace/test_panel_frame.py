@@ -99,5 +99,5 @@ def test_panel_needs_login_and_is_small(tmp_path):
         assert needed in html
     assert "<script>" not in html and "style=" not in html  # strict CSP: no inline code
     own = len(html.encode()) + sum((STATIC / f).stat().st_size for f in (
-        "site.css", "panel.js", "workspace.js", "fill.js", "copy.js", "compose.js", "checker.js"))
+        "site.css", "panel.js", "workspace.js", "fill.js", "copy.js", "compose.js", "checker.js", "images.js"))
     assert own < 100 * 1024

@@ -18,6 +18,19 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "images",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("mime", sa.String(length=20), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", kbsite.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["uploaded_by_id"], ["users.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
+    op.create_table(
         "reply_compositions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -39,3 +52,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_reply_compositions_user_id"))
         batch_op.drop_index(batch_op.f("ix_reply_compositions_used_at"))
     op.drop_table("reply_compositions")
+    op.drop_table("images")

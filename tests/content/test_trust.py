@@ -1,0 +1,119 @@
+"""Answers agents can trust: verified (when, by whom), owner, policy dates, staleness, open reports;
+imports do not verify; default owners per category."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests_support import build_app, login, publish
+
+from kbsite.errors import Invalid
+
+
+@pytest.fixture
+def site(tmp_path):
+    app = build_app(tmp_path / "instance", CATEGORY_OWNERS=json.dumps({"售后": "owner1", "售后/退款": "owner2"}))
+    with app.app_context():
+        from kbsite.auth import service
+
+        for name, role in (("owner1", "trainer"), ("owner2", "trainer"), ("agent", "agent")):
+            service.create_user(name, role, "correct-horse-battery")
+    yield app
+    app.extensions["kbsite.db"].engine.dispose()
+
+
+def _agent(app):
+    client = app.test_client()
+    assert login(client, "agent").status_code == 302
+    return client
+
+
+def _item(app, slug):
+    with app.app_context():
+        from kbsite.content import service
+
+        item = service.get_item(slug)
+        return item.verified_at, item.owner.username if item.owner else None
+
+
+def test_import_does_not_verify_and_sets_default_owners(site):
+    publish(site, "zz-a", "faq", "退款多久到账", "正文", category="售后/退款/到账", summary="1-3天。")
+    publish(site, "zz-b", "faq", "换货流程", "正文", category="售后/换货", summary="先申请。")
+    publish(site, "zz-c", "faq", "发票怎么开", "正文", category="发票", summary="订单页申请。")
+    assert _item(site, "zz-a") == (None, "owner2")  # the longest prefix wins
+    assert _item(site, "zz-b") == (None, "owner1")
+    assert _item(site, "zz-c") == (None, None)
+
+
+def test_owner_in_the_file_wins(site):
+    from kbsite import files
+    from kbsite.content import service
+
+    with site.app_context():
+        service.import_items([files.ItemData(slug="zz-d", type="faq", title="t", category="售后", body="b",
+                                             meta={"summary": "s"}, owner="owner2", source="zz-d.md")])
+    assert _item(site, "zz-d")[1] == "owner2"
+
+
+def test_bad_owner_setting_is_a_clear_error(tmp_path):
+    from kbsite.content import health
+
+    with pytest.raises(Invalid, match="CATEGORY_OWNERS"):
+        health.category_owners("{not json")
+    with pytest.raises(Invalid, match="CATEGORY_OWNERS"):
+        health.category_owners('["售后"]')
+    assert health.default_owner("售后服务", {"售后": "x"}) is None  # a prefix of the name is not a parent
+
+
+def test_results_and_pages_carry_trust_signals(site):
+    publish(site, "zz-fresh", "faq", "运费险怎么理赔说明", "正文", category="售后/运费", summary="自动理赔。")
+    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费", summary="旧答案。")
+    with site.app_context():
+        from kbsite.auth.models import User
+        from kbsite.content import health
+        from kbsite.db import session
+        from kbsite.review import feedback
+
+        owner = session().query(User).filter_by(username="owner1").one()
+        health.verify("zz-fresh", owner)
+        agent = session().query(User).filter_by(username="agent").one()
+        feedback.submit(agent, "zz-stale", "outdated", "赔付金额已经改了", None)
+    client = _agent(site)
+    hits = client.get("/api/search?q=运费险怎么理赔").get_json()["results"]
+    by_slug = {h["slug"]: h["trust"] for h in hits}
+    assert [h["slug"] for h in hits][:2] == ["zz-fresh", "zz-stale"]  # past review ranks below
+    assert by_slug["zz-fresh"]["verified_by"] and by_slug["zz-fresh"]["stale"] is False
+    assert by_slug["zz-stale"]["stale"] is True and by_slug["zz-stale"]["open_reports"] == 1
+    assert "已过复核期" in by_slug["zz-stale"]["label"] and "1 条客服反馈待处理" in by_slug["zz-stale"]["label"]
+    assert "核实" in by_slug["zz-fresh"]["label"] and "负责人：" in by_slug["zz-fresh"]["label"]
+
+    page = client.get("/items/zz-stale").get_data(as_text=True)
+    assert 'id="trust"' in page and "已过复核期" in page and "1 条客服反馈待处理" in page and "尚未复核" in page
+    page = client.get("/items/zz-fresh").get_data(as_text=True)
+    assert 'id="verified"' in page and "负责人：" in page
+
+
+def test_policy_dates_in_force(site):
+    publish(site, "zz-policy", "policy", "退货运费规则", "旧规则", category="售后/运费",
+            summary="买家承担。", effective_from="2026-01-01")
+    publish(site, "zz-policy", "policy", "退货运费规则", "新规则", category="售后/运费",
+            summary="卖家承担。", effective_from="2099-01-01")
+    data = _agent(site).get("/api/items/zz-policy").get_json()
+    assert data["effective_from"] == "2026-01-01" and data["effective_until"] == "2099-01-01"
+    assert data["summary"] == "买家承担。"
+    assert "2026-01-01 起生效，2099-01-01 起由新版本替代" in _agent(site).get("/items/zz-policy").get_data(as_text=True)
+
+
+def test_item_api_shows_published_entries_only(site):
+    with site.app_context():
+        from kbsite.auth.models import User
+        from kbsite.content import service
+        from kbsite.content.service import Draft
+        from kbsite.db import session
+
+        owner = session().query(User).filter_by(username="owner1").one()
+        service.create_item("zz-draft", "faq", Draft("草稿条目", "售后", [], "正文", {"summary": "s"}), owner)
+    client = _agent(site)
+    assert client.get("/api/items/zz-draft").status_code == 404
+    assert site.test_client().get("/api/items/zz-draft").status_code == 401
