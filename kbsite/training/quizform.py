@@ -148,7 +148,7 @@ def _by_position(errors: list[str], questions: list) -> list[str]:
                 f"题目 {q.get('id')} ", f"第 {n} 题 ")
         for key, label in SETTINGS:
             if message.startswith(f"{key} "):
-                message = label.split("（")[0] + message[len(key):]
+                message = label.split("（")[0] + message[len(key) + 1:]
         out.append(message)
     return out
 

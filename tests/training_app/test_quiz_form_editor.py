@@ -73,3 +73,59 @@ def test_form_to_yaml_to_form_gives_the_same_questions(lib, slug):
     second = _editor_fields(lib, again)
     assert second == first
     assert quizform.meta_from_form(MultiDict(second), None, _all_exist)[0] == meta
+
+
+def _set(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    assert any(k == name for k, _ in fields), name
+    return [(k, value if k == name else v) for k, v in fields]
+
+
+def test_a_trainer_edits_a_question_through_the_form_and_the_new_revision_holds_it(lib, signed_in):
+    trainer = signed_in("coach", "trainer")
+    number, stored = _latest(lib, "known-quiz")
+    fields = form_fields(trainer.get("/items/known-quiz/edit").get_data(as_text=True))
+    fields = _set(fields, "q1-prompt", "在线客服的首次响应标准（改）是？")
+    fields = _set(fields, "q1-opt3-text", "30秒内")  # the blank row every list offers without JS
+    fields = _set(fields, "q7-kp2-phrasings", "拍照\n发张照片")
+    cite = dict(fields)["q1-cite"]
+    bad = trainer.post("/items/known-quiz/edit",
+                       data=MultiDict([*_set(fields, "q1-cite", "no-such-entry"), ("save", "1")]))
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "第 1 题：引用的知识条目“no-such-entry”不存在" in page
+    assert "在线客服的首次响应标准（改）是？" in page and "30秒内" in page  # nothing typed is lost
+    assert _latest(lib, "known-quiz")[0] == number
+    assert 'value="no-such-entry"' in page
+    resp = trainer.post("/items/known-quiz/edit", data=MultiDict([*fields, ("save", "1")]))
+    assert resp.status_code == 302
+    new_number, meta = _latest(lib, "known-quiz")
+    assert new_number == number + 1
+    q1 = meta["questions"][0]
+    assert q1["prompt"] == "在线客服的首次响应标准（改）是？" and q1["cite"] == cite
+    assert q1["options"][-1] == {"text": "30秒内"}
+    assert meta["questions"][6]["key_points"][1]["phrasings"] == ["拍照", "发张照片"]
+    assert meta["questions"][1:6] == stored["questions"][1:6]
+
+
+def test_the_yaml_view_is_offered_and_still_saves(lib, signed_in):
+    trainer = signed_in("coach", "trainer")
+    page = trainer.get("/items/known-quiz/edit?yaml=1").get_data(as_text=True)
+    assert 'name="structured"' in page and 'name="structured_mode"' not in page and "表单编辑" in page
+    fields = form_fields(page)
+    yaml_text = dict(fields)["structured"].replace("在线客服的首次响应标准是？", "首次响应标准？")
+    fields = _set(fields, "structured", yaml_text)
+    assert trainer.post("/items/known-quiz/edit", data=MultiDict(fields)).status_code == 302
+    assert _latest(lib, "known-quiz")[1]["questions"][0]["prompt"] == "首次响应标准？"
+
+
+def test_a_new_quiz_is_created_through_the_form(lib, signed_in):
+    trainer = signed_in("coach", "trainer")
+    page = trainer.get("/items/new?type=quiz").get_data(as_text=True)
+    assert '<template id="new-question-scenario_reply">' in page and "高级（YAML）" in page
+    data = [("type", "quiz"), ("slug", "form-quiz"), ("title", "表单测验"), ("category", "培训/测试"),
+            ("structured_mode", "form"), ("quiz-pass_mark", "60"),
+            ("q1-kind", "truefalse"), ("q1-prompt", "退款原路返回。"), ("q1-answer", "true"),
+            ("q1-cite", "known-quiz")]
+    assert trainer.post("/items/new", data=MultiDict(data)).status_code == 302
+    assert _latest(lib, "form-quiz")[1]["questions"] == [
+        {"id": "q1", "kind": "truefalse", "prompt": "退款原路返回。", "answer": "true", "cite": "known-quiz"}]
