@@ -6,7 +6,7 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 from werkzeug.datastructures import MultiDict
 
-from kbsite.training import grading, kinds, quizform, quizformat
+from kbsite.training import attempts, grading, kinds, quizform, quizformat
 from kbsite.training.grading import FeedbackItem, Grade, GradingContext, InvalidResponse
 from kbsite.training.kinds import QuestionKind
 
@@ -82,7 +82,9 @@ META = {"questions": [{"id": "f1", "kind": "fill_blank", "prompt": "七天无理
 def test_a_new_kind_is_parsed_and_graded(fill_blank):
     quiz = quizformat.normalize_quiz(META)
     assert quiz.questions[0].items == ("次日", "第二天")
-    result = grading.grade_attempt(quiz, {"f1": "第二天"}, GradingContext(seed=7))
+    posted = attempts.responses_from_form(quiz.questions, MultiDict([("q-f1", "第二天")]))
+    assert posted == {"f1": "第二天"}
+    result = grading.grade_attempt(quiz, posted, GradingContext(seed=7))
     assert result.score_percent == 100.0 and result.passed
     assert grading.grade_attempt(quiz, {"f1": "当天"}, GradingContext(seed=7)).score_percent == 0.0
     errors = quizformat.validate_quiz_meta({"questions": [{"id": "f1", "kind": "fill_blank", "prompt": "空"}]})

@@ -23,6 +23,8 @@ class QuestionKind:
     keys: frozenset[str] = frozenset()  # YAML keys of this kind beyond id/kind/prompt/explain/cite/points
     grader: Any = None  # the grading behaviour (grading.QuestionKind)
     prompt_required: bool = True
+    answer: str = "one"  # how the trainee's page posts an answer: "one" value, a "list", or a "map" (q-<id>.<key>)
+    keeps_empty_answer: bool = False  # an empty answer is still an answer (a blank written reply)
 
     @property
     def template(self) -> str:

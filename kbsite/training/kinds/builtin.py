@@ -76,6 +76,7 @@ class Multiple(_Builtin):
     """Several correct options, partial credit."""
 
     name, label = "multiple", "多选题"
+    answer = "list"
 
     def from_form(self, fields, at, errors):
         return _options(fields, at, errors, single=False)
@@ -100,6 +101,7 @@ class Ordering(_Builtin):
     """Items written in their correct order."""
 
     name, label = "ordering", "排序题"
+    answer = "list"
 
     def from_form(self, fields, at, errors):
         items = [row["text"] for row in fields.rows("item", ("text",))]
@@ -115,6 +117,7 @@ class Matching(_Builtin):
     """Left-hand texts matched with right-hand ones."""
 
     name, label = "matching", "配对题"
+    answer = "map"
 
     def from_form(self, fields, at, errors):
         pairs = []
@@ -144,6 +147,7 @@ class ScenarioReply(_Builtin):
 
     name, label = "scenario_reply", "情景回复题"
     prompt_required = False
+    keeps_empty_answer = True
 
     def from_form(self, fields, at, errors):
         data = _chat(fields, at, errors) | {"key_points": _key_points(fields, at, errors)}
