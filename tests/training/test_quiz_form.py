@@ -135,3 +135,14 @@ def test_an_unchanged_question_keeps_its_stored_spelling():
     assert errors == [] and meta["questions"] == [stored] and meta["extra"] == "kept"
     meta, _ = _read(_single(options=(("甲", True), ("丙", False))), old={"questions": [stored]})
     assert meta["questions"][0]["options"][1] == {"text": "丙"}
+
+
+@pytest.mark.parametrize(("meta", "editable"), [
+    ({}, True),
+    ({"questions": [{"id": "a", "kind": "single", "options": [{"text": "甲"}]}]}, True),
+    ({"questions": [{"id": "a", "kind": "essay"}]}, False),
+    ({"questions": [{"id": "a", "kind": "single", "options": "甲、乙"}]}, False),
+    ({"questions": "q1"}, False),
+])
+def test_a_quiz_the_form_cannot_show_opens_as_yaml(meta, editable):
+    assert quizform.form_editable(meta) is editable
