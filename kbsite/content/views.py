@@ -162,7 +162,8 @@ def _editor(item: Item | None, type_: str, draft: service.Draft, base: int | Non
     return render_template("content/edit.html", item=item, type=type_, draft=draft, base=base,
                            message=message, structured=forms.structured_text(draft.meta),
                            channels=forms.CHANNELS, editor=editor, form_context=form_context,
-                           form_errors=errors or [], form_url=url_for(endpoint, **args),
+                           form_errors=errors or [], form_unavailable=use_form and form_context is None,
+                           form_url=url_for(endpoint, **args),
                            yaml_url=url_for(endpoint, yaml=1, **args)), status
 
 

@@ -29,6 +29,7 @@ SETTINGS = (
 _SETTING_KEYS = frozenset(k for k, _ in SETTINGS)
 _QUESTION_RE = re.compile(r"^q(\d+)-kind$")
 _LIST_KEYS = ("options", "items", "pairs", "chat", "key_points")
+_MULTILINE_KEYS = frozenset({"prompt", "explain", "sample_reply"})  # textareas; every other box is one line
 
 
 def meta_from_form(form: Mapping, old_meta: Mapping | None,
@@ -161,8 +162,21 @@ def form_editable(meta: Mapping) -> bool:
     return all(
         isinstance(q, Mapping) and q.get("kind") in kinds.REGISTRY
         and all(isinstance(q.get(k, []), list) for k in _LIST_KEYS)
+        and not any("\n" in text for key, v in q.items() if key not in _MULTILINE_KEYS for text in _texts(v))
         for q in questions
     )
+
+
+def _texts(value: object):
+    """Every string inside a value (a line break there would be lost in a one-line box)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
 
 
 def settings_values(meta: Mapping) -> list[tuple[str, str, str]]:

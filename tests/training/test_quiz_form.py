@@ -143,6 +143,9 @@ def test_an_unchanged_question_keeps_its_stored_spelling():
     ({"questions": [{"id": "a", "kind": "essay"}]}, False),
     ({"questions": [{"id": "a", "kind": "single", "options": "甲、乙"}]}, False),
     ({"questions": "q1"}, False),
+    ({"questions": [{"id": "a", "kind": "truefalse", "prompt": "两行\n题干", "answer": "true"}]}, True),
+    ({"questions": [{"id": "a", "kind": "scenario_choice", "chat": [{"from": "customer", "text": "两\n行"}]}]},
+     False),
 ])
 def test_a_quiz_the_form_cannot_show_opens_as_yaml(meta, editable):
     assert quizform.form_editable(meta) is editable

@@ -129,3 +129,15 @@ def test_a_new_quiz_is_created_through_the_form(lib, signed_in):
     assert trainer.post("/items/new", data=MultiDict(data)).status_code == 302
     assert _latest(lib, "form-quiz")[1]["questions"] == [
         {"id": "q1", "kind": "truefalse", "prompt": "退款原路返回。", "answer": "true", "cite": "known-quiz"}]
+
+
+def test_a_quiz_the_form_cannot_show_opens_in_the_yaml_view(lib, signed_in):
+    from tests.training_app.conftest import publish
+
+    meta = {"questions": [{"id": "q1", "kind": "scenario_choice",
+                           "chat": [{"from": "customer", "text": "第一行\n第二行"}],
+                           "options": [{"text": "甲", "correct": "true"}, {"text": "乙"}]}]}
+    publish(lib, "multiline-quiz", "quiz", meta)
+    page = signed_in("coach", "trainer").get("/items/multiline-quiz/edit").get_data(as_text=True)
+    assert 'id="form-unavailable"' in page and 'name="structured"' in page
+    assert 'name="structured_mode"' not in page
