@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import yaml
 
@@ -15,6 +17,28 @@ CHANNELS = ("电话", "邮件")
 # Keys edited as YAML for structured types (quizzes, courses, lexicon, synonyms, dictionary).
 STRUCTURED_TYPES = ("quiz", "course", "lexicon", "synonyms", "dictionary")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+@dataclass(frozen=True)
+class StructuredEditor:
+    """A form a feature offers for a type's structured keys instead of raw YAML (YAML stays "高级").
+
+    ``read(form, old_meta)`` returns (structured keys, Chinese errors); ``context(meta)``
+    gives the template its variables, or None when the meta is beyond the form (YAML only).
+    """
+
+    template: str
+    read: Callable[[Mapping, dict], tuple[dict, list[str]]]
+    context: Callable[[dict], dict | None]
+
+
+EDITORS: dict[str, StructuredEditor] = {}
+FORM_MODE = "form"  # value of the posted ``structured_mode`` when the form editor was used
+
+
+def register_editor(type_: str, editor: StructuredEditor) -> None:
+    """Let a feature (training) edit its type's structured keys with a form."""
+    EDITORS[type_] = editor
 
 
 def split_tags(raw: str) -> list[str]:
@@ -45,10 +69,18 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
         if variants:
             meta["variants"] = variants
         _declare_placeholders(body, meta)
-    if type_ in STRUCTURED_TYPES:
+    errors: list[str] = []
+    if type_ in EDITORS and form.get("structured_mode") == FORM_MODE:
+        keys, errors = EDITORS[type_].read(form, dict(old_meta or {}))
+        meta.update(keys)
+    elif type_ in STRUCTURED_TYPES:
         meta.update(_structured(form.get("structured", "")))
-    return Draft(form.get("title", "").strip(), form.get("category", "").strip(),
-                 split_tags(form.get("tags", "")), body, meta)
+    draft = Draft(form.get("title", "").strip(), form.get("category", "").strip(),
+                  split_tags(form.get("tags", "")), body, meta)
+    if errors:
+        # The view shows the form again from ``draft``: nothing typed is lost.
+        raise Invalid("；".join(errors), draft=draft, errors=errors)
+    return draft
 
 
 def _declare_placeholders(body: str, meta: dict) -> None:

@@ -153,10 +153,29 @@ def view_revision(slug: str, number: int):
 
 
 def _editor(item: Item | None, type_: str, draft: service.Draft, base: int | None, message: str = "",
-            status: int = 200):
+            status: int = 200, errors: list[str] | None = None):
+    editor = forms.EDITORS.get(type_)
+    yaml_posted = request.method == "POST" and request.form.get("structured_mode") != forms.FORM_MODE
+    use_form = editor is not None and request.args.get("yaml") != "1" and not yaml_posted
+    form_context = editor.context(draft.meta) if use_form else None
+    args = {"slug": item.slug} if item else {"type": type_}
+    endpoint = "content.edit_item" if item else "content.new_item"
     return render_template("content/edit.html", item=item, type=type_, draft=draft, base=base,
                            message=message, structured=forms.structured_text(draft.meta),
-                           channels=forms.CHANNELS), status
+                           channels=forms.CHANNELS, editor=editor, form_context=form_context,
+                           form_errors=errors or [], form_unavailable=use_form and form_context is None,
+                           form_url=url_for(endpoint, **args),
+                           yaml_url=url_for(endpoint, yaml=1, **args)), status
+
+
+def _read_draft(type_: str, old_meta: dict | None = None) -> tuple[service.Draft, list[str]]:
+    """The posted draft, and the form editor's problems (the draft is kept so nothing is lost)."""
+    try:
+        return forms.draft_from_form(type_, request.form, old_meta), []
+    except Invalid as exc:
+        if "draft" not in exc.details:
+            raise
+        return exc.details["draft"], exc.details["errors"]
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -168,7 +187,9 @@ def new_item():
         raise Invalid("未知的条目类型")
     if request.method == "GET":
         return _editor(None, type_, service.Draft(request.args.get("title", ""), ""), None)
-    draft = forms.draft_from_form(type_, request.form)
+    draft, errors = _read_draft(type_)
+    if errors:
+        return _editor(None, type_, draft, None, request.form.get("message", ""), 400, errors)
     slug = request.form.get("slug", "").strip() or service.free_slug(draft.title)
     try:
         _attach_images(type_, draft, {})
@@ -190,9 +211,11 @@ def edit_item(slug: str):
     latest = item.latest
     if request.method == "GET":
         return _editor(item, item.type, service.draft_of(latest), latest.number)
-    draft = forms.draft_from_form(item.type, request.form, latest.meta)
+    draft, errors = _read_draft(item.type, latest.meta)
     base = request.form.get("base", type=int)
     message = request.form.get("message", "")
+    if errors:
+        return _editor(item, item.type, draft, base, message, 400, errors)
     try:
         _attach_images(item.type, draft, latest.meta)
         rev = service.save_revision(slug, draft, base, current_user, message, submit="submit" in request.form)

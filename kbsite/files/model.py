@@ -41,14 +41,16 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "faq": ("summary", "images"), "policy": ("summary", "effective_from", "images"),
     "case": ("summary", "happened_on", "policies", "images"), "template": ("placeholders", "variants", "images"),
     "lexicon": ("entries",), "synonyms": ("groups",), "dictionary": ("words",),
-    "lesson": (), "quiz": ("pass_mark", "max_attempts", "time_limit_seconds", "questions"),
+    "lesson": (), "quiz": ("pass_mark", "max_attempts", "time_limit_seconds", "cooldown_minutes", "draw",
+             "min_seconds", "questions"),
     "course": ("audience", "prerequisites", "steps"),
 }
 # Order of keys in exported front matter; "folder" is path-derived and never written.
 KEY_ORDER = ("title", "type", "category", "tags", "summary", "effective_from", "happened_on", "policies",
              "placeholders",
               "status", "owner", "review_interval_days", "variants", "images", "entries", "groups", "words",
-              "pass_mark", "max_attempts", "time_limit_seconds", "audience", "prerequisites", "steps",
+              "pass_mark", "max_attempts", "time_limit_seconds", "cooldown_minutes", "draw", "min_seconds",
+              "audience", "prerequisites", "steps",
               "questions")
 EXPORT_DIRS = {
     "faq": "content/faq", "policy": "content/policies", "case": "content/cases",

@@ -38,7 +38,7 @@ from kbsite.auth.models import User
 from kbsite.content.models import Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
-from kbsite.training import catalog
+from kbsite.training import catalog, kinds
 from kbsite.training.grading import AttemptResult, InvalidResponse, grade_attempt
 from kbsite.training.models import Attempt, ReplyMarking, ReviewCard
 from kbsite.training.quizformat import Question, Quiz
@@ -166,8 +166,8 @@ def responses_from_form(questions: tuple[Question, ...], form) -> dict[str, obje
     consumed = set(ALLOWED_FIELDS)
     out: dict[str, object] = {}
     for q in questions:
-        key = FIELD_PREFIX + q.id
-        if q.kind == "matching":
+        key, kind = FIELD_PREFIX + q.id, kinds.get(q.kind)
+        if kind.answer == "map":
             prefix = key + "."
             picks = {k[len(prefix):]: form.get(k) for k in form if k.startswith(prefix)}
             consumed.update(prefix + left for left in picks)
@@ -176,11 +176,11 @@ def responses_from_form(questions: tuple[Question, ...], form) -> dict[str, obje
         elif key in form:
             consumed.add(key)
             values = form.getlist(key)
-            if q.kind in ("multiple", "ordering"):
+            if kind.answer == "list":
                 out[q.id] = values
             elif len(values) != 1:
                 raise Invalid(f"题目 {q.id}：只能提交一个答案")
-            elif values[0] != "" or q.kind == "scenario_reply":
+            elif values[0] != "" or kind.keeps_empty_answer:
                 out[q.id] = values[0]
     extra = sorted(k for k in form if k not in consumed)
     if extra:

@@ -402,6 +402,27 @@ _KIND_PARSERS: dict[str, tuple[frozenset[str], Callable[[Mapping, str, list[str]
     "scenario_reply": (frozenset({"chat", "key_points", "forbidden", "penalties", "sample_reply"}),
                        _scenario_reply),
 }
+# Extra public-view fields of kinds registered from outside (kbsite.training.kinds).
+_PUBLIC_EXTRAS: dict[str, Callable[[Question, int], dict]] = {}
+
+
+def kind_parser(name: str) -> tuple[frozenset[str], Callable[[Mapping, str, list[str]], dict]]:
+    """A kind's extra YAML keys and its parser (KeyError for an unknown kind)."""
+    return _KIND_PARSERS[name]
+
+
+def register_kind_parser(name: str, keys: frozenset[str], parse: Callable[[Mapping, str, list[str]], dict],
+                         public: Callable[[Question, int], dict] | None = None) -> None:
+    """Let a question kind declared elsewhere be parsed (and shown) like the built-in ones."""
+    _KIND_PARSERS[name] = (frozenset(keys), parse)
+    if public is not None:
+        _PUBLIC_EXTRAS[name] = public
+
+
+def unregister_kind_parser(name: str) -> None:
+    """Forget a registered kind (tests register temporary kinds)."""
+    _KIND_PARSERS.pop(name, None)
+    _PUBLIC_EXTRAS.pop(name, None)
 
 
 # --- questions and quizzes ---
@@ -438,7 +459,7 @@ def _question(raw: object, n: int, errors: list[str]) -> Question | None:
     }
     if kind not in _KIND_PARSERS:
         if kind:
-            errors.append(f"{where}：未知题型“{kind}”，可用：{'、'.join(KINDS)}")
+            errors.append(f"{where}：未知题型“{kind}”，可用：{'、'.join(_KIND_PARSERS)}")
         return None
     keys, parse = _KIND_PARSERS[kind]
     _unknown_keys(raw, _COMMON_KEYS | keys, where, errors)
@@ -603,4 +624,6 @@ def public_question(q: Question, *, seed: int) -> dict:
         view["rights"] = _choices(seed, q, "right", distinct_rights(q))
     if q.kind == "scenario_reply":
         view["max_chars"] = REPLY_MAX_CHARS
+    if q.kind in _PUBLIC_EXTRAS:
+        view.update(_PUBLIC_EXTRAS[q.kind](q, seed))
     return view

@@ -22,10 +22,12 @@ from kbsite.db import session, utcnow
 from kbsite.errors import Forbidden, Invalid, NotFound
 from kbsite.training import (
     attempts,
+    authoring,
     catalog,
     certificates,
     fromcase,
     gradepreview,
+    kinds,
     marking,
     progress,
     reports,
@@ -35,6 +37,9 @@ from kbsite.training.models import Assignment, Attempt
 from kbsite.training.quizformat import SLUG_RE, normalize_quiz, public_question, validate_quiz_meta
 
 bp = Blueprint("training", __name__, url_prefix="/training")
+bp.record_once(lambda state: forms.register_editor("quiz", authoring.QUIZ_EDITOR))
+bp.add_app_template_global(kinds.label, "kind_label")
+bp.add_app_template_global(kinds.get, "question_kind")
 
 
 def _public(questions, seed: int) -> list[dict]:

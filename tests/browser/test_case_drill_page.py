@@ -10,6 +10,9 @@ def test_one_click_on_a_case_opens_the_new_drill_in_the_editor(live_app, signed_
     trainer.click("#make-drill button")
     trainer.wait_for_url(f"{live_app.url}/items/drill-lost-parcel/edit")
     assert "已根据案例生成情景演练草稿" in trainer.inner_text(".flash-success")
-    yaml_text = trainer.input_value("textarea[name=structured]")
-    assert "scenario_reply" in yaml_text and "我的鞋五天沒動靜了" in yaml_text and "cite: case-lost-parcel" in yaml_text
+    question = trainer.locator("#quiz-questions > li.q-edit").first
+    assert "情景回复题" in question.inner_text()
+    assert trainer.input_value("input[name=q1-kind]") == "scenario_reply"
+    assert "我的鞋五天沒動靜了" in trainer.input_value("input[name=q1-chat1-text]")
+    assert trainer.input_value("input[name=q1-cite]") == "case-lost-parcel"
     assert trainer.input_value("input[name=title]").startswith("案例演练：")

@@ -29,7 +29,8 @@ def test_one_click_makes_a_draft_drill_and_lands_in_the_quiz_editor(lib, signed_
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/items/drill-broken-parcel/edit")
     editor = trainer.get("/items/drill-broken-parcel/edit").get_data(as_text=True)
     assert "已根据案例生成情景演练草稿" in editor
-    assert "scenario_reply" in editor and "快递到了箱子都压扁了" in editor and f"cite: {CASE}" in editor
+    assert 'name="q1-kind" value="scenario_reply"' in editor and "快递到了箱子都压扁了" in editor
+    assert f'name="q1-cite" list="kb-entries" value="{CASE}"' in editor
     with lib.app_context():
         item = service.get_item("drill-broken-parcel")
         assert item.type == "quiz" and item.published is None and item.latest.state == "draft"
