@@ -26,6 +26,7 @@ def test_keyboard_only_search_fill_and_copy(live_app, context):
     assert _focused(page) == "ws-q"
     page.keyboard.type(QUERY)
     page.wait_for_selector(".ws-hit .badge-template")
+    page.wait_for_load_state("networkidle")  # the whole query's results, not a first keystroke's
     kinds = page.eval_on_selector_all(".ws-hit .badge", "els => els.map(e => e.className)")
     position = next(i for i, k in enumerate(kinds) if "badge-template" in k)
     assert page.locator(".ws-hit mark").count() > 0  # highlighted snippets
