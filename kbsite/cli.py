@@ -131,8 +131,8 @@ def _echo_plan(plan) -> None:
             click.echo(f"  {row.where}：{note}")
 
 
-def startup_summary(host: str, port: int, stats: dict, accounts: tuple[str, list]) -> list[str]:
-    """What ``kbsite run`` prints once ready: address, database, index and library, in Chinese."""
+def startup_summary(address: str, stats: dict, accounts: tuple[str, list], serving: str = "") -> list[str]:
+    """What ``kbsite run`` and ``serve`` print once ready: address, database, index, library, accounts."""
     from kbsite.auth.permissions import ROLE_LABELS
     from kbsite.content.models import Item
     from kbsite.db import database, session
@@ -148,7 +148,7 @@ def startup_summary(host: str, port: int, stats: dict, accounts: tuple[str, list
         index = f"已同步（更新 {stats.get('updated', 0)} 条，删除 {stats.get('deleted', 0)} 条）"
     else:
         index = "已是最新"
-    lines = ["", f"kbsite 已启动：http://{host}:{port}/",
+    lines = ["", f"kbsite 已启动：http://{address}/{serving}",
              f"  数据库：{kind}  {url.render_as_string(hide_password=True)}",
              f"  搜索索引：{index}",
              f"  内容：共 {sum(counts.values())} 条" + (f"（{library}）" if library else "")]
@@ -345,7 +345,7 @@ def init_app(app: Flask) -> None:
         from waitress import serve
 
         stats, accounts = prepare_instance(demo)
-        for line in startup_summary(host, port, stats, accounts):
+        for line in startup_summary(f"{host}:{port}", stats, accounts):
             click.echo(line)
         logging.getLogger("waitress").setLevel(logging.WARNING)  # the summary above says it all
         serve(current_app._get_current_object(), host=host, port=port, threads=threads,
@@ -367,12 +367,13 @@ def init_app(app: Flask) -> None:
             _fail("kbsite serve 需要 Linux（gunicorn）；在 Windows 上请用 kbsite run")
         cfg = current_app.config
         accesslog.configure_logging(cfg["LOG_FORMAT"])
-        prepare_instance(demo)
+        stats, accounts = prepare_instance(demo)
         if cfg["METRICS"]:
             serving.prepare_metrics_dir(Path(current_app.instance_path))
         serving.release_handles(current_app._get_current_object())  # nothing open crosses the fork
         bind = bind or cfg["BIND"]
         workers, threads = workers or int(cfg["WORKERS"]), threads or int(cfg["THREADS"])
-        click.echo(f"\nkbsite 已启动：http://{bind}/（{workers} 个进程 × {threads} 个线程）")
+        for line in startup_summary(bind, stats, accounts, f"（{workers} 个进程 × {threads} 个线程）"):
+            click.echo(line)
         serving.serve(bind, workers, threads, int(cfg["WORKER_TIMEOUT"]),
                       serving.worker_app() if preload else None)

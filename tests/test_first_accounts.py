@@ -52,8 +52,8 @@ def _published_text() -> str:
 
 def test_a_new_instance_gets_one_account_per_role_with_random_passwords(fresh):
     output, shown = _run(fresh)
-    assert "只显示这一次" in output and set(shown) == {"admin", "trainer", "agent"}
-    assert {role for _, role in shown.values()} == {"admin", "trainer", "agent"}
+    assert "只显示这一次" in output and set(shown) == {"admin", "trainer", "agent", "newbie"}
+    assert {role for _, role in shown.values()} == {"管理员", "培训师", "客服", "新人学员"}
     published = _published_text()
     users = _users(fresh)
     assert set(users) == set(shown)
@@ -78,7 +78,7 @@ def test_a_server_database_gets_only_an_admin(app):
 def test_demo_accounts_only_with_demo_and_their_passwords_are_in_the_readme(fresh):
     output, shown = _run(fresh, "--demo")
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "演示账号" in output and set(shown) == {"agent", "trainer", "reviewer", "admin"}
+    assert "演示账号" in output and set(shown) == {"agent", "newbie", "trainer", "reviewer", "admin"}
     for name, (password, _) in shown.items():
         assert password in readme and login(fresh.test_client(), name, password).status_code == 302
     # the same instance started for real: every documented password is replaced and shown once

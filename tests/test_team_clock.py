@@ -129,7 +129,7 @@ def test_audit_log_days_times_and_export_are_local(app, make_user, at):
     c = app.test_client()
     login(c, admin.username, PASSWORD)
     page = c.get("/admin/audit?since=2026-12-01&until=2026-12-01").get_data(as_text=True)
-    assert "item:after" in page and "item:before" not in page
+    assert "条目 after" in page and "条目 before" not in page
     assert "2026-12-01 00:00" in page and "时间（北京时间）" in page
     body = c.get("/admin/audit.csv?until=2026-11-30").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))

@@ -81,7 +81,7 @@ def save_and_die(app, slug: str, text: str) -> None:
         rev = item.latest
         draft = Draft(rev.title, rev.category, list(rev.tags), rev.body + f"\n\n{text}", dict(rev.meta))
         saved = service.save_revision(slug, draft, rev.number, admin)
-        service.approve(slug, saved.number, admin)
+        service.approve(slug, saved.number, get_user("zhou"))  # nobody approves their own change
     print("not killed", flush=True)
 
 

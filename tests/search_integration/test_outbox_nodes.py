@@ -37,6 +37,7 @@ def cluster(request, tmp_path):
         from kbsite.auth import service as auth
 
         admin = auth.create_user("boss", "admin", PASSWORD)
+        auth.create_user("zhou", "trainer", PASSWORD)  # approves what boss saves
         for n in range(3):
             publish(f"entry-{n}", "faq", faq(f"条目{n}", f"正文{n} 蓝鲸{n}号", f"摘要{n}"), admin)
     yield url, app
