@@ -1,6 +1,6 @@
 """training follows policy changes: recorded changes of cited entries, certificates with serials
 
-Revision ID: 0004_training
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03 12:00:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_training"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

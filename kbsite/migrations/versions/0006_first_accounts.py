@@ -1,7 +1,7 @@
 """first accounts: must-change-password flag and site flags
 
-Revision ID: 0004_ops
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 11:50:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_ops"
-down_revision = "0004_grader"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

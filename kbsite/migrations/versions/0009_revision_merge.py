@@ -1,15 +1,15 @@
 """revisions record the merge they come from
 
-Revision ID: 0004_merge
-Revises: 0003
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 12:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_merge"
-down_revision = "0004_panel"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

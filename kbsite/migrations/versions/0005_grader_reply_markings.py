@@ -1,7 +1,7 @@
 """trainers' queue of written replies to mark (待批改)
 
-Revision ID: 0004_grader
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_grader"
-down_revision = "0004_training"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

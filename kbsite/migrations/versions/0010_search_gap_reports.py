@@ -1,7 +1,7 @@
 """search log: gap reports from the search page
 
-Revision ID: 0004_search
-Revises: 0003
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_search"
-down_revision = "0004_merge"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

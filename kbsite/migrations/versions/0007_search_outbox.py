@@ -1,7 +1,7 @@
 """search outbox: committed changes every process's index follows
 
-Revision ID: 0004_searchinfra
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_searchinfra"
-down_revision = "0004_ops"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

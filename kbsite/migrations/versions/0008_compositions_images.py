@@ -1,7 +1,7 @@
 """side panel: recent reply compositions, images of entries and templates
 
-Revision ID: 0004_panel
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kbsite.db
 
-revision = "0004_panel"
-down_revision = "0004_searchinfra"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
