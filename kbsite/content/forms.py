@@ -7,10 +7,10 @@ import re
 import yaml
 
 from kbsite import files
+from kbsite.content import types
 from kbsite.content.service import Draft
 from kbsite.errors import Invalid
 
-SUMMARY_TYPES = ("faq", "policy", "case")
 CHANNELS = ("电话", "邮件")
 # Keys edited as YAML for structured types (quizzes, courses, lexicon, synonyms, dictionary).
 STRUCTURED_TYPES = ("quiz", "course", "lexicon", "synonyms", "dictionary")
@@ -30,7 +30,7 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
     """Read the editor fields for an item of ``type_``."""
     meta: dict = {k: v for k, v in (old_meta or {}).items() if k == "folder"}
     body = form.get("body", "").replace("\r\n", "\n")
-    if type_ in SUMMARY_TYPES and form.get("summary", "").strip():
+    if type_ in types.summary_types() and form.get("summary", "").strip():
         meta["summary"] = form["summary"].strip()
     if type_ == "policy" and form.get("effective_from", "").strip():
         meta["effective_from"] = form["effective_from"].strip()

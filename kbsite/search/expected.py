@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kbsite import files, markdown
+from kbsite.content.inforce import policies_in_force
 from kbsite.content.models import Item, Revision
 from kbsite.search.engine import SearchEngine
 from kbsite.search.model import SearchDoc
@@ -46,27 +47,6 @@ def chunks(values: list, size: int = _BATCH) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _policies_in_force(sess: Session, today: date, slugs: list[str] | None) -> dict[int, int]:
-    """item id -> revision in force today, for every policy (bulk form of content.service.in_force)."""
-    query = (
-        select(Revision.item_id, Revision.id, Revision.effective_from, Revision.number)
-        .join(Item, Item.id == Revision.item_id)
-        .where(
-            Item.type == "policy",
-            Revision.published_at.is_not(None),
-            Revision.effective_from <= today.isoformat(),
-        )
-    )
-    if slugs is not None:
-        query = query.where(Item.slug.in_(slugs))
-    best: dict[int, tuple[tuple[str, int], int]] = {}
-    for item_id, rev_id, effective, number in sess.execute(query):
-        key = (effective, number)
-        if item_id not in best or key > best[item_id][0]:
-            best[item_id] = (key, rev_id)
-    return {item_id: rev_id for item_id, (_key, rev_id) in best.items()}
-
-
 def expected_versions(
     sess: Session, today: date, slugs: list[str] | None = None
 ) -> dict[str, int]:
@@ -77,7 +57,7 @@ def expected_versions(
     if slugs is not None:
         query = query.where(Item.slug.in_(slugs))
     rows = sess.execute(query).all()
-    in_force = _policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
+    in_force = policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
     out: dict[str, int] = {}
     for row in rows:
         pub = row.published_revision_id
