@@ -57,4 +57,9 @@ def defaults(home: Path) -> dict:
         "REVIEW_REQUIRED": True,
         "FRAME_ANCESTORS": "",  # origins allowed to embed the side panel (see frame.py)
         "FRAME_COOKIES": "cross-site",
+        # Group-robot webhook URLs: a notice goes to each one set when an announcement or policy is published.
+        "WEBHOOK_WECOM": "",
+        "WEBHOOK_DINGTALK": "",
+        "WEBHOOK_FEISHU": "",
+        "WEBHOOK_RETRY_SECONDS": 30,  # first retry after a failed post; doubles each time, at most an hour
     }

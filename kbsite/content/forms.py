@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 import yaml
 
@@ -15,6 +16,14 @@ CHANNELS = ("电话", "邮件")
 # Keys edited as YAML for structured types (quizzes, courses, lexicon, synonyms, dictionary).
 STRUCTURED_TYPES = ("quiz", "course", "lexicon", "synonyms", "dictionary")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+# Editor fields of types declared outside this module: type -> reads the form into meta.
+FormReader = Callable[[Mapping[str, str], dict], None]
+READERS: dict[str, FormReader] = {}
+
+
+def register_reader(type_: str, reader: FormReader) -> None:
+    """Let the package that owns a type read its own editor fields (see ContentType.editor)."""
+    READERS[type_] = reader
 
 
 def split_tags(raw: str) -> list[str]:
@@ -47,6 +56,8 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
         _declare_placeholders(body, meta)
     if type_ in STRUCTURED_TYPES:
         meta.update(_structured(form.get("structured", "")))
+    if type_ in READERS:
+        READERS[type_](form, meta)
     return Draft(form.get("title", "").strip(), form.get("category", "").strip(),
                  split_tags(form.get("tags", "")), body, meta)
 

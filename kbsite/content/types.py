@@ -40,6 +40,7 @@ class ContentType:
     template: str = "content/item.html"
     searchable: bool = False
     provider: str | None = None  # module registering this type's key validation, loaded lazily
+    editor: str | None = None  # template with the editor fields of this type's own keys
     windowed: bool = False  # shown and searched only inside valid_from/valid_until (content.validity)
 
     @property
@@ -133,6 +134,7 @@ LABELS: Mapping[str, str] = _Labels()
 
 _TRAINING = "kbsite.training.fileformat"
 _PHRASING = "kbsite.phrasing.fileformat"
+_ANNOUNCEMENTS = "kbsite.announcements.fileformat"
 for _ctype in (
     ContentType("faq", "常见问题", "content/faq", head=("summary",), required=("summary",),
                 review_days=90, has_summary=True, searchable=True),
@@ -142,6 +144,11 @@ for _ctype in (
                 review_days=180, searchable=True),
     ContentType("case", "案例", "content/cases", head=("summary", "happened_on", "policies"),
                 required=("summary",), has_summary=True, searchable=True),
+    ContentType("announcement", "公告", "content/announcements",
+                head=("summary", "valid_from", "valid_until", "audience", "priority"),
+                required=("summary", "valid_from"), review_days=30, has_summary=True,
+                template="content/announcement.html", editor="announcements/_editor.html", searchable=True, provider=_ANNOUNCEMENTS,
+                windowed=True),
     ContentType("lexicon", "禁用语词库", "scripts_lib", group="config", tail=("entries",),
                 required=("entries",), provider=_PHRASING),
     ContentType("synonyms", "同义词", "content/search", group="config", tail=("groups",), required=("groups",)),

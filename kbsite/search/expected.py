@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kbsite import files, markdown
+from kbsite.content import types, validity
 from kbsite.content.inforce import policies_in_force
 from kbsite.content.models import Item, Revision
 from kbsite.search.engine import SearchEngine
@@ -58,16 +59,37 @@ def expected_versions(
         query = query.where(Item.slug.in_(slugs))
     rows = sess.execute(query).all()
     in_force = policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
+    expired = _outside_window(sess, [r.published_revision_id for r in rows if r.type in types.windowed()])
     out: dict[str, int] = {}
     for row in rows:
         pub = row.published_revision_id
         if row.type == "policy" and pub is not None:
             pub = in_force.get(row.id, pub)  # as agent_revision: in force today, else published
+        if pub in expired:
+            continue  # an announcement before or after its validity window is in history only
         if pub is not None:
             out[f"{row.slug}@published"] = pub
         if row.latest_revision_id is not None and row.latest_revision_id != pub:
             out[f"{row.slug}@draft"] = row.latest_revision_id
     return out
+
+
+def _outside_window(sess: Session, rev_ids: list[int | None]) -> set[int]:
+    """Those published revisions whose validity window (``content.validity``) does not hold now."""
+    wanted = [r for r in rev_ids if r is not None]
+    out: set[int] = set()
+    for chunk in chunks(wanted):
+        for rev_id, meta in sess.execute(select(Revision.id, Revision.meta).where(Revision.id.in_(chunk))):
+            if not validity.is_current(meta or {}):
+                out.add(rev_id)
+    return out
+
+
+def windows_now(sess: Session) -> dict[str, bool]:
+    """slug -> inside its validity window now, for every published item of a windowed type."""
+    rows = sess.execute(select(Item.slug, Revision.meta).join(Revision, Revision.id == Item.published_revision_id)
+                        .where(Item.type.in_(types.windowed())))
+    return {slug: validity.is_current(meta or {}) for slug, meta in rows}
 
 
 def load_docs(sess: Session, wanted: dict[str, int]) -> Iterator[SearchDoc]:
