@@ -146,7 +146,8 @@ for _ctype in (
                 required=("summary",), has_summary=True, searchable=True),
     ContentType("announcement", "公告", "content/announcements",
                 head=("summary", "valid_from", "valid_until", "audience", "priority"),
-                required=("summary", "valid_from"), review_days=30, has_summary=True,
+                # An announcement expires rather than going stale: no re-check reminders.
+                required=("summary", "valid_from"), review_days=3650, has_summary=True,
                 template="content/announcement.html", editor="announcements/_editor.html", searchable=True, provider=_ANNOUNCEMENTS,
                 windowed=True),
     ContentType("lexicon", "禁用语词库", "scripts_lib", group="config", tail=("entries",),
