@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHANNELS = {"wecom": "WEBHOOK_WECOM", "dingtalk": "WEBHOOK_DINGTALK", "feishu": "WEBHOOK_FEISHU"}
 MAX_ATTEMPTS = 8
+MAX_SEPARATE = 3  # more notices than this from one publish are sent as one digest
 TIMEOUT_SECONDS = 5
 _WORKER = "kbsite.webhook_worker"
 
@@ -61,6 +62,13 @@ def notice(item_type: str, rev: Revision) -> tuple[str, str] | None:
     return head, "\n\n".join(line for line in lines if line)
 
 
+def digest(titles: list[str]) -> tuple[str, str]:
+    """One notice for many publications at once (an import of several policies)."""
+    head = f"【内容更新】{len(titles)} 条公告或政策已发布"
+    shown = "\n".join(f"- {t}" for t in titles[:10]) + (f"\n- 等共 {len(titles)} 条" if len(titles) > 10 else "")
+    return head, f"**{head}**\n\n{shown}"
+
+
 def configured(app: Flask) -> dict[str, str]:
     """channel -> webhook URL, for the channels that are set."""
     return {ch: str(app.config.get(key) or "").strip() for ch, key in CHANNELS.items()
@@ -86,6 +94,8 @@ def _enqueue(revisions: Sequence[tuple[str, int]], channels: dict[str, str]) -> 
     messages = [m for m in (notice(rev.item.type, rev) for rev in revs) if m]
     if not messages:
         return
+    if len(messages) > MAX_SEPARATE:  # a bulk import: one notice listing them, not a flood
+        messages = [digest([title for title, _ in messages])]
     with write_session() as sess:
         for title, text in messages:
             for channel in channels:

@@ -162,3 +162,23 @@ def test_a_new_policy_version_posts_a_notice_and_other_types_do_not(tmp_path, re
 def test_no_channel_configured_queues_nothing(app):
     _announce(app)
     assert _jobs(app) == []
+
+
+def test_a_bulk_import_sends_one_digest_not_a_flood(tmp_path, receivers):
+    from tests_support import build_app
+
+    from kbsite import files
+    from kbsite.content import service
+
+    robot = receivers()
+    app = build_app(tmp_path / "i", WEBHOOK_WECOM=robot.url)
+    items = [files.ItemData(slug=f"policy-{n}", type="policy", title=f"政策{n}", category="售后", body="正文",
+                            meta={"summary": "要点", "effective_from": "2026-01-01"}, source=f"policy-{n}.md")
+             for n in range(12)]
+    with app.app_context():
+        service.import_items(items)
+    assert wait_for(lambda: robot.bodies)
+    time.sleep(0.3)
+    assert len(robot.bodies) == 1
+    content = robot.bodies[0]["markdown"]["content"]
+    assert "12 条公告或政策已发布" in content and "政策0" in content and "等共 12 条" in content
