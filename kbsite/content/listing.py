@@ -60,12 +60,18 @@ def pending(sess: Session) -> list[tuple[Item, Revision]]:
 
 
 def browse(sess: Session, drafts: bool, today: date, kind: str | None = None,
-           category: str = "") -> list[tuple[Item, Revision]]:
-    """Listed items of one type and category (with its sub-categories), by category and title."""
+           category: str = "", text: str = "") -> list[tuple[Item, Revision]]:
+    """Listed items of one type and category (with its sub-categories), by category and title.
+
+    ``text`` keeps those whose title or slug contains it (the bulk editor's filter).
+    """
     query, rev = _shown(drafts)
     query = query.where(Item.type.in_(types.searchable()))
     if kind:
         query = query.where(Item.type == kind)
+    if text:
+        query = query.where(or_(rev.title.contains(text, autoescape=True),
+                                Item.slug.contains(text, autoescape=True)))
     if category:
         query = query.where(or_(rev.category == category, rev.category.startswith(category + "/",
                                                                                   autoescape=True)))

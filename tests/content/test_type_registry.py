@@ -83,3 +83,35 @@ def test_new_type_is_imported_listed_and_shown(memo_type, app, as_role):
     assert "仓库搬迁备忘" in listed
     page = agent.get("/items/warehouse-move").get_data(as_text=True)
     assert "发货顺延" in page and "三号仓本周搬迁" in page
+
+
+def test_the_policy_in_force_rule_is_written_once():
+    import inspect
+
+    from kbsite.content import inforce, listing, service
+    from kbsite.search import expected
+
+    assert "effective_from <=" in inspect.getsource(inforce)
+    for module in (service, expected, listing):
+        assert "effective_from <=" not in inspect.getsource(module), module.__name__
+
+
+def test_listings_ask_the_database_for_the_rows_they_show(app, as_role):
+    """A browse filtered to one type and category is a few queries, whatever the library size."""
+    from sqlalchemy import event
+    from tests_support import publish
+
+    for n in range(30):
+        publish(app, f"faq-{n}", "faq", f"问题{n}", "正文", category="售前" if n % 10 else "售后/退货",
+                summary="答")
+    agent = as_role("agent")
+    seen: list[int] = []
+    engine = app.extensions["kbsite.db"].engine
+    listener = lambda conn, cursor, statement, params, context, many: seen.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = agent.get("/browse?type=faq&category=售后").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert page.count('class="item-row"') == 3 and "问题0" in page and "问题1<" not in page
+    assert len(seen) < 15  # a handful of queries, not one per item
