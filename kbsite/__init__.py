@@ -91,9 +91,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Features that react to content being published (the content layer imports none of them)."""
+    from kbsite import announcements
     from kbsite.training import recertify
 
     recertify.init_app(app)
+    announcements.init_app(app)
 
 
 def register_observability(app: Flask) -> None:

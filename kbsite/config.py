@@ -59,4 +59,9 @@ def defaults(home: Path) -> dict:
         "FRAME_COOKIES": "cross-site",
         # Written-reply grading's second signal (bundled e5 model); false turns it off.
         "TRAINING_SEMANTIC_SIGNAL": True,
+        # Group-robot webhook URLs: a notice goes to each one set when an announcement or policy is published.
+        "WEBHOOK_WECOM": "",
+        "WEBHOOK_DINGTALK": "",
+        "WEBHOOK_FEISHU": "",
+        "WEBHOOK_RETRY_SECONDS": 30,  # first retry after a failed post; doubles each time, at most an hour
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def load_all() -> None:
     """Import all model modules; safe to call repeatedly."""
+    import kbsite.announcements.models  # noqa: F401
     import kbsite.audit  # noqa: F401
     import kbsite.auth.models  # noqa: F401
     import kbsite.content.images  # noqa: F401

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from kbsite import clock
 from kbsite.auth.access import current_actor, wants_json
 from kbsite.auth.permissions import ROLE_LABELS, can
+from kbsite.content import types
 from kbsite.errors import DomainError
 from kbsite.frame import frame_headers
 from kbsite.review.feedback import KINDS as FEEDBACK_KINDS
@@ -18,11 +19,7 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}; form-action 'self'"
 )
 
-TYPE_LABELS = {
-    "faq": "常见问题", "policy": "政策", "template": "话术模板", "case": "案例",
-    "lesson": "课程内容", "quiz": "测验", "course": "课程",
-    "lexicon": "禁用语词库", "synonyms": "同义词", "dictionary": "分词词典",
-}
+TYPE_LABELS = types.LABELS  # live view of the content-type registry
 # The main navigation: (endpoint, label, permission); links to blueprints not registered are skipped.
 NAV_LINKS = [
     ("content.home", "首页", "read"),
@@ -51,7 +48,9 @@ def init_app(app: Flask) -> None:
         can=lambda perm: can(current_actor(), perm),
         nav_links=lambda: [n for n in NAV_LINKS if n[0] in app.view_functions],
         TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
-        FEEDBACK_KINDS=FEEDBACK_KINDS,
+        FEEDBACK_KINDS=FEEDBACK_KINDS, searchable_types=types.searchable, summary_types=types.summary_types,
+        editor_fields=lambda key: getattr(types.get(key), "editor", None),
+        type_labels=lambda: dict(types.LABELS),
     )
     app.jinja_env.globals["zone_label"] = clock.zone_label
     app.jinja_env.filters["localtime"] = clock.fmt  # stored UTC → the team's zone

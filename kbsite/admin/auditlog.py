@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "item.create": "新建条目", "item.save": "保存修改", "item.submit": "提交审核",
     "item.approve": "批准发布", "item.reject": "退回修改", "item.verify": "标记为已核实",
     "item.owner": "更换负责人", "item.feedback": "客服反馈问题", "item.feedback_resolve": "处理客服反馈", "item.interval": "修改复核周期", "library.import": "导入内容",
+    "announcement.read": "确认已读公告",
     "user.create": "新建用户", "user.role": "修改角色", "user.activate": "启用账号",
     "user.deactivate": "停用账号", "user.password_reset": "重置密码",
     "user.password_change": "修改自己的密码", "user.demo_password_retired": "更换演示账号的公开密码",

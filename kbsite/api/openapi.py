@@ -9,6 +9,7 @@ from flask import jsonify
 
 from kbsite.api import bp
 from kbsite.auth.permissions import public
+from kbsite.content import types
 
 NULLABLE_STR = {"type": ["string", "null"]}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
@@ -41,7 +42,7 @@ SCHEMAS: dict[str, dict] = {
     "Hit": _obj(
         ["slug", "title", "type", "category", "tags", "snippet", "score", "status"],
         slug={"type": "string"}, title={"type": "string"},
-        type={"type": "string", "enum": ["faq", "policy", "template", "case"]},
+        type={"type": "string", "enum": list(types.searchable())},
         category={"type": "string"}, tags={"type": "array", "items": {"type": "string"}},
         snippet={"type": "string", "description": "HTML: escaped text, matches wrapped in <mark>"},
         score={"type": "number"}, status={"type": "string", "enum": ["published", "draft"]},
@@ -198,7 +199,7 @@ PATHS = {
         parameters=[
             {"name": "q", "in": "query", "schema": {"type": "string"}},
             {"name": "type", "in": "query", "schema": {"type": "string"},
-             "description": "faq, policy, template, case; repeat or comma-separate"},
+             "description": f"{', '.join(types.searchable())}; repeat or comma-separate"},
             {"name": "category", "in": "query", "schema": {"type": "string"}},
             {"name": "tag", "in": "query", "schema": {"type": "string"}},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},

@@ -9,14 +9,22 @@ from dataclasses import dataclass
 import yaml
 
 from kbsite import files
+from kbsite.content import types
 from kbsite.content.service import Draft
 from kbsite.errors import Invalid
 
-SUMMARY_TYPES = ("faq", "policy", "case")
 CHANNELS = ("电话", "邮件")
 # Keys edited as YAML for structured types (quizzes, courses, lexicon, synonyms, dictionary).
 STRUCTURED_TYPES = ("quiz", "course", "lexicon", "synonyms", "dictionary")
 _TAG_SPLIT = re.compile(r"[,，、;；\s]+")
+# Editor fields of types declared outside this module: type -> reads the form into meta.
+FormReader = Callable[[Mapping[str, str], dict], None]
+READERS: dict[str, FormReader] = {}
+
+
+def register_reader(type_: str, reader: FormReader) -> None:
+    """Let the package that owns a type read its own editor fields (see ContentType.editor)."""
+    READERS[type_] = reader
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
     """Read the editor fields for an item of ``type_``."""
     meta: dict = {k: v for k, v in (old_meta or {}).items() if k == "folder"}
     body = form.get("body", "").replace("\r\n", "\n")
-    if type_ in SUMMARY_TYPES and form.get("summary", "").strip():
+    if type_ in types.summary_types() and form.get("summary", "").strip():
         meta["summary"] = form["summary"].strip()
     if type_ == "policy" and form.get("effective_from", "").strip():
         meta["effective_from"] = form["effective_from"].strip()
@@ -75,6 +83,8 @@ def draft_from_form(type_: str, form, old_meta: dict | None = None) -> Draft:
         meta.update(keys)
     elif type_ in STRUCTURED_TYPES:
         meta.update(_structured(form.get("structured", "")))
+    if type_ in READERS:
+        READERS[type_](form, meta)
     draft = Draft(form.get("title", "").strip(), form.get("category", "").strip(),
                   split_tags(form.get("tags", "")), body, meta)
     if errors:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from kbsite import audit, clock, files, markdown, search
 from kbsite.auth.models import User
 from kbsite.auth.permissions import can
-from kbsite.content import events, health
+from kbsite.content import events, health, inforce, types
 from kbsite.content.models import Item, Revision
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
@@ -108,17 +108,8 @@ def revisions(item: Item) -> list[Revision]:
 
 
 def in_force(item: Item, on: date, sess: Session | None = None) -> Revision | None:
-    """The approved revision of a policy in force on ``on`` (latest effective date ≤ on)."""
-    return (sess or session()).scalar(
-        select(Revision)
-        .where(
-            Revision.item_id == item.id,
-            Revision.published_at.is_not(None),
-            Revision.effective_from <= on.isoformat(),
-        )
-        .order_by(Revision.effective_from.desc(), Revision.number.desc())
-        .limit(1)
-    )
+    """The approved revision of a policy in force on ``on`` (the rule lives in ``content.inforce``)."""
+    return inforce.revision_in_force(sess or session(), item.id, on)
 
 
 def starts_later(item: Item, rev: Revision, on: date | None = None) -> str | None:
@@ -193,14 +184,15 @@ def _publish(item: Item, rev: Revision, reviewer: User | None) -> None:
 def create_item(slug: str, type_: str, draft: Draft, author: User, message: str = "",
                 submit: bool = False) -> Revision:
     """Create an item with its first revision (a draft, or pending review when ``submit``)."""
-    if type_ not in files.ALL_TYPES:
+    ctype = types.get(type_)
+    if ctype is None:
         raise Invalid("未知的条目类型")
     draft = validate(slug, type_, draft)
     html = _render(draft)
     try:
         with write_session() as sess:
             item = Item(slug=slug, type=type_, owner_id=author.id,
-                        review_interval_days=files.DEFAULT_REVIEW_DAYS.get(type_, 90))
+                        review_interval_days=ctype.review_days)
             sess.add(item)
             sess.flush()
             rev = _append(sess, item, draft, html, author, message or "新建", "pending" if submit else "draft")
@@ -365,7 +357,7 @@ def import_items(items: Iterable[files.ItemData], actor: User | None = None, *,
                 # Not verified by the import itself: a person checks it (health.verify).
                 item = Item(slug=it.slug, type=it.type, owner_id=owner.id if owner else None,
                             review_interval_days=it.review_interval_days
-                            or files.DEFAULT_REVIEW_DAYS.get(it.type, 90))
+                            or _review_days(it.type))
                 sess.add(item)
                 sess.flush()
                 report.created.append(it.slug)
@@ -405,6 +397,11 @@ def export_items() -> list[files.ItemData]:
             review_interval_days=item.review_interval_days, source=item.slug,
         ))
     return out
+
+
+def _review_days(type_: str) -> int:
+    ctype = types.get(type_)
+    return ctype.review_days if ctype else 90
 
 
 def _changed(slugs: list[str]) -> None:

@@ -7,12 +7,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from kbsite import files, markdown
 from kbsite.audit import AuditEvent
 from kbsite.auth.permissions import can, require
-from kbsite.content import cases, diff, forms, health, images, merge, service, trust
+from kbsite.content import cases, diff, forms, health, images, listing, merge, service, trust, types
 from kbsite.content.models import Item, Revision
 from kbsite.db import session
 from kbsite.errors import Conflict, Invalid, NotFound
@@ -23,28 +22,19 @@ from kbsite.workspace import usage
 bp = Blueprint("content", __name__)
 
 
-def _agent_items(types=files.KINDS) -> list[tuple[Item, Revision]]:
-    """Items with the revision the current user reads, for listings."""
-    rows = session().scalars(
-        select(Item).where(Item.type.in_(types))
-        .options(selectinload(Item.latest), selectinload(Item.published))
-    )
-    out = []
-    for item in rows:
-        rev = item.latest if can(current_user, "view_drafts") else service.agent_revision(item)
-        if rev is not None:
-            out.append((item, rev))
-    return out
+def _drafts() -> bool:
+    """Trainers list the newest revisions; agents the published ones."""
+    return can(current_user, "view_drafts")
 
 
 @bp.get("/")
 @require("read")
 def home():
     """Search box first; then counts, recent changes and (for trainers) pending work."""
-    items = _agent_items()
-    counts = {t: sum(1 for i, _ in items if i.type == t) for t in files.KINDS}
-    recent = sorted(items, key=lambda p: p[1].created_at, reverse=True)[:10]
-    pending = [(i, r) for i, r in items if r.state == "pending"] if can(current_user, "review") else []
+    sess, drafts = session(), _drafts()
+    counts = listing.counts(sess, drafts)
+    recent = listing.recent(sess, drafts, service.today())
+    pending = listing.pending(sess) if can(current_user, "review") else []
     return render_template("content/home.html", counts=counts, recent=recent, pending=pending,
                            lists=usage.shortlists(current_user), training=_training_box())
 
@@ -62,33 +52,21 @@ def _training_box() -> dict | None:
 def browse():
     """Items filtered by kind, category prefix and tag, with counts to refine by."""
     kind, category, tag = request.args.get("type"), request.args.get("category", ""), request.args.get("tag")
-    items = _agent_items()
-    shown = [(i, r) for i, r in items
-             if (not kind or i.type == kind)
-             and (not category or r.category == category or r.category.startswith(category + "/"))
-             and (not tag or tag in r.tags)]
+    shown = [(i, r) for i, r in listing.browse(session(), _drafts(), service.today(), kind, category)
+             if not tag or tag in r.tags]
     categories: dict[str, int] = {}
     tags: dict[str, int] = {}
     for _, r in shown:
         categories[r.category] = categories.get(r.category, 0) + 1
         for t in r.tags:
             tags[t] = tags.get(t, 0) + 1
-    shown.sort(key=lambda p: (p[1].category, p[1].title))
     return render_template("content/browse.html", items=shown, kind=kind, category=category, tag=tag,
                            categories=sorted(categories.items()),
                            tags=sorted(tags.items(), key=lambda kv: -kv[1])[:40])
 
 
 def _related(item: Item, rev: Revision, limit: int = 6) -> list[tuple[Item, Revision]]:
-    scored = []
-    for other, orev in _agent_items():
-        if other.id == item.id:
-            continue
-        score = len(set(rev.tags) & set(orev.tags)) * 2 + (orev.category == rev.category)
-        if score:
-            scored.append((score, other, orev))
-    scored.sort(key=lambda s: -s[0])
-    return [(o, r) for _, o, r in scored[:limit]]
+    return listing.related(session(), item, rev, _drafts(), service.today(), limit)
 
 
 @bp.get("/items/<slug>")
@@ -113,10 +91,16 @@ def view_item(slug: str):
         abort(404)
     published = service.agent_revision(item)
     signals = trust.trust_of(item, published or rev, service.today()) if item.type in files.KINDS else None
-    return render_template("content/item.html", item=item, rev=rev, published=published, on=on,
+    return render_template(_template(item), item=item, rev=rev, published=published, on=on,
                            related=_related(item, rev), health=_health(item), trust=signals,
                            not_yet=service.starts_later(item, rev, as_of),
                            policies=cases.policy_changes(rev) if item.type == "case" else [])
+
+
+def _template(item: Item) -> str:
+    """The page template the item's type declares."""
+    ctype = types.get(item.type)
+    return ctype.template if ctype else "content/item.html"
 
 
 def _health(item: Item) -> dict | None:
@@ -148,7 +132,7 @@ def view_revision(slug: str, number: int):
     """An old revision, read-only."""
     item = service.get_item(slug)
     rev = service.get_revision(item, number)
-    return render_template("content/item.html", item=item, rev=rev, published=item.published,
+    return render_template(_template(item), item=item, rev=rev, published=item.published,
                            on=None, related=[], old=True)
 
 
@@ -183,7 +167,7 @@ def _read_draft(type_: str, old_meta: dict | None = None) -> tuple[service.Draft
 def new_item():
     """Create an item; its first revision is a draft until reviewed."""
     type_ = request.values.get("type", "faq")
-    if type_ not in files.ALL_TYPES:
+    if types.get(type_) is None:
         raise Invalid("未知的条目类型")
     if request.method == "GET":
         return _editor(None, type_, service.Draft(request.args.get("title", ""), ""), None)
@@ -232,7 +216,7 @@ def edit_item(slug: str):
 
 def _attach_images(type_: str, draft: service.Draft, old_meta: dict) -> None:
     """The images the trainer kept (checkboxes) plus new uploads; a bad file keeps the rest."""
-    if type_ not in files.KINDS:
+    if "images" not in types.get(type_).keys:
         return
     keep = set(request.form.getlist("keep_image"))
     kept = [r for r in images.refs(old_meta) if r["sha256"] in keep]

@@ -18,13 +18,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
+from kbsite.content import types
 from kbsite.files.layout import check_name
 from kbsite.files.model import KINDS, MAX_FILE_BYTES, PLACEHOLDER_RE, SLUG_RE, FileError, ItemData
 from kbsite.files.parse import parse_item
 from kbsite.files.reading import compose, construct, decode, split_front_matter
 from kbsite.files.slugs import pinyin_slug
 
-SUMMARY_TYPES = ("faq", "policy", "case")
 SUMMARY_MAX = 150
 DEFAULT_CATEGORY = {"template": "话术/未分类"}
 FOLDER_TYPES = {
@@ -33,7 +33,6 @@ FOLDER_TYPES = {
     "cases": "case", "case": "case", "案例": "case",
     "scripts_lib": "template", "templates": "template", "话术": "template",
 }
-TYPE_NAMES = {"faq": "常见问题", "policy": "政策", "case": "案例", "template": "话术模板"}
 HEADING_RE = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
 INLINE_MARKUP = [(re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
                  (re.compile(r"[*_`~]+"), ""), (re.compile(r"<[^>]+>"), "")]
@@ -97,7 +96,7 @@ class Lenient:
         if not fm.get("category"):
             fm["category"] = DEFAULT_CATEGORY.get(kind, "未分类")
             notes.append(f"分类未写，设为「{fm['category']}」")
-        if kind in SUMMARY_TYPES and not fm.get("summary"):
+        if kind in types.summary_types() and not fm.get("summary"):
             fm["summary"] = first_paragraph(body) or title
             notes.append(f"简答取自{'正文第一段' if first_paragraph(body) else '标题'}：「{fm['summary']}」")
         if kind == "policy" and not fm.get("effective_from"):
@@ -112,10 +111,10 @@ class Lenient:
         for part in reversed(PurePosixPath(src.replace(":", "/")).parts[:-1]):
             kind = FOLDER_TYPES.get(part.lower())
             if kind:
-                notes.append(f"类型未写，按文件夹「{part}」定为{TYPE_NAMES[kind]}")
+                notes.append(f"类型未写，按文件夹「{part}」定为{types.label(kind)}")
                 return kind
         if self.default_type in KINDS:
-            notes.append(f"类型未写，按所选默认类型定为{TYPE_NAMES[self.default_type]}")
+            notes.append(f"类型未写，按所选默认类型定为{types.label(self.default_type)}")
             return self.default_type
         raise FileError(src, None, "无法判断条目类型：请在 front matter 中写 type（faq、policy、case、"
                                    "template），或在导入时选择默认类型")

@@ -8,14 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("faq", "policy", "template", "case")
-CONFIG_TYPES = ("lexicon", "synonyms", "dictionary")
-TRAINING_TYPES = ("lesson", "quiz", "course")
+from kbsite.content import types
+
+# Snapshots of the registry's built-in types (kbsite.content.types is the source of truth;
+# code that must see types declared later asks the registry).
+KINDS = types.keys("kind")
+CONFIG_TYPES = types.keys("config")
+TRAINING_TYPES = types.keys("training")
 ALL_TYPES = KINDS + CONFIG_TYPES + TRAINING_TYPES
-DEFAULT_REVIEW_DAYS = {
-    "faq": 90, "policy": 180, "template": 180, "case": 365,
-    **dict.fromkeys(TRAINING_TYPES, 365), **dict.fromkeys(CONFIG_TYPES, 365),
-}
+DEFAULT_REVIEW_DAYS = {t.key: t.review_days for t in types.all_types()}
 CHANNELS = ("在线", "电话", "邮件")
 STATUSES = ("published", "draft")
 
@@ -36,28 +37,11 @@ WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "l
 FOREIGN_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                  (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
-COMMON_KEYS = ("title", "type", "category", "tags", "status", "owner", "review_interval_days")
-TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "faq": ("summary", "images"), "policy": ("summary", "effective_from", "images"),
-    "case": ("summary", "happened_on", "policies", "images"), "template": ("placeholders", "variants", "images"),
-    "lexicon": ("entries",), "synonyms": ("groups",), "dictionary": ("words",),
-    "lesson": (), "quiz": ("pass_mark", "max_attempts", "time_limit_seconds", "cooldown_minutes", "draw",
-             "min_seconds", "questions"),
-    "course": ("audience", "prerequisites", "steps"),
-}
+COMMON_KEYS = types.HEAD_KEYS + types.TAIL_KEYS
+TYPE_KEYS: dict[str, tuple[str, ...]] = {t.key: t.keys for t in types.all_types()}
 # Order of keys in exported front matter; "folder" is path-derived and never written.
-KEY_ORDER = ("title", "type", "category", "tags", "summary", "effective_from", "happened_on", "policies",
-             "placeholders",
-              "status", "owner", "review_interval_days", "variants", "images", "entries", "groups", "words",
-              "pass_mark", "max_attempts", "time_limit_seconds", "cooldown_minutes", "draw", "min_seconds",
-              "audience", "prerequisites", "steps",
-              "questions")
-EXPORT_DIRS = {
-    "faq": "content/faq", "policy": "content/policies", "case": "content/cases",
-    "lexicon": "scripts_lib", "synonyms": "content/search", "dictionary": "content/search",
-    "lesson": "content/training/lessons", "quiz": "content/training/quizzes",
-    "course": "content/training/courses",
-}
+KEY_ORDER = types.all_keys()
+EXPORT_DIRS = {t.key: t.folder for t in types.all_types() if t.key != "template"}
 
 
 @dataclass

@@ -10,9 +10,9 @@ from typing import Any
 
 from yaml.nodes import MappingNode
 
+from kbsite.content import types
 from kbsite.files.layout import category_folder, folder_from_source, slug_from_name
 from kbsite.files.model import (
-    ALL_TYPES,
     BODY_CONTROL_RE,
     MAX_BODY_CHARS,
     MAX_FILE_BYTES,
@@ -21,7 +21,7 @@ from kbsite.files.model import (
     ItemData,
 )
 from kbsite.files.reading import compose, construct, decode, normalize_body, split_front_matter
-from kbsite.files.validate import META, Doc, check_keys, common_keys
+from kbsite.files.validate import Doc, check_keys, common_keys, meta_for
 
 # --- public API -----------------------------------------------------------------------------
 
@@ -42,11 +42,11 @@ def parse_item(data: bytes, name: str, source: str | None = None, *,
         raise FileError(src, 2, "front matter 必须是“键: 值”的映射（例如 title: …），不能是列表、文本或空白")
     doc = Doc(src, construct(node, src), node)
     kind = doc.text("type", required=True, max_chars=20)
-    if kind not in ALL_TYPES:
-        doc.fail(f"未知类型“{kind}”：type 只能是 {', '.join(ALL_TYPES)}", "type")
+    if types.get(kind) is None:
+        doc.fail(f"未知类型“{kind}”：type 只能是 {', '.join(types.keys())}", "type")
     check_keys(doc, kind)
     common = common_keys(doc)
-    meta = META[kind](doc, body, body_line)
+    meta = meta_for(kind)(doc, body, body_line)
     if kind == "template":
         folder = folder_from_source(src)
         if folder and folder != category_folder(common["category"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import Any, NoReturn
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from kbsite.content import types
 from kbsite.files.model import (
     CHANNELS,
     COMMON_KEYS,
@@ -22,7 +24,6 @@ from kbsite.files.model import (
     PLACEHOLDER_RE,
     SLUG_RE,
     STATUSES,
-    TYPE_KEYS,
     FileError,
 )
 
@@ -89,7 +90,7 @@ def _clean_text(doc: Doc, value: Any, what: str, max_chars: int, single_line: bo
 
 
 def check_keys(doc: Doc, kind: str) -> None:
-    allowed = COMMON_KEYS + TYPE_KEYS[kind]
+    allowed = COMMON_KEYS + types.get(kind).keys
     for key in doc.data:
         if key not in allowed:
             doc.fail(f"未知字段“{key}”：{kind} 类型可用的字段是 {', '.join(allowed)}", key)
@@ -211,18 +212,6 @@ def _variants(doc: Doc) -> dict[str, str]:
     return out
 
 
-def _lexicon_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
-    """Shape-check here; the reply checker owns the lexicon's rules (one place)."""
-    from kbsite.phrasing.checker import parse_lexicon
-
-    entries = _list_of(doc, "entries", dict, "映射（phrase、category、severity 等）")
-    try:
-        parse_lexicon({"entries": entries})
-    except ValueError as exc:
-        doc.fail(str(exc), "entries")
-    return {"entries": entries}
-
-
 def _synonyms_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
     groups = _list_of(doc, "groups", list, "列表，例如 [退款, 退钱, 返款]")
     out = []
@@ -260,29 +249,6 @@ def _sub_list(doc: Doc, value: Any, what: str, *path: str | int) -> list[str]:
     return [_clean_text(doc, v, f"{what}的第 {j + 1} 项", 200, True, *path, j) for j, v in enumerate(value)]
 
 
-def _training_meta(doc: Doc, body: str, body_line: int) -> dict[str, Any]:
-    """Quiz and course keys are kept as loaded; only their outer shape is checked here."""
-    shapes = {"questions": list, "steps": list, "prerequisites": list}
-    meta = {}
-    for key in TYPE_KEYS[doc.data["type"]]:
-        if key not in doc.data:
-            continue
-        expected = shapes.get(key, str)
-        if not isinstance(doc.data[key], expected):
-            doc.fail(f"{key} 必须是{'列表' if expected is list else '文本'}", key)
-        meta[key] = doc.data[key]
-    for key in ("questions", "steps"):
-        if key in TYPE_KEYS[doc.data["type"]] and key not in meta:
-            doc.fail(f"缺少必填字段 {key}", key)
-    from kbsite.training.quizformat import validate_course_meta, validate_quiz_meta
-
-    quiz = doc.data["type"] == "quiz"
-    errors = validate_quiz_meta(meta) if quiz else validate_course_meta(meta)
-    if errors:
-        doc.fail(("测验有误：" if quiz else "课程有误：") + "；".join(errors), "questions" if quiz else "steps")
-    return meta
-
-
 IMAGE_NAME_RE = re.compile(r"[^\\/:*?\"<>|\x00-\x1f]{1,80}\.(png|jpg|jpeg|webp)", re.IGNORECASE)
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 MAX_IMAGES = 20
@@ -316,15 +282,33 @@ def _with_images(meta: Callable[[Doc, str, int], dict[str, Any]]) -> Callable[[D
     return lambda doc, body, line: meta(doc, body, line) | _images_meta(doc)
 
 
-META: dict[str, Callable[[Doc, str, int], dict[str, Any]]] = {
+MetaValidator = Callable[[Doc, str, int], dict[str, Any]]
+META: dict[str, MetaValidator] = {
     "faq": _with_images(lambda doc, body, line: _summary_meta(doc)),
     "case": _with_images(_case_meta),
     "policy": _with_images(_policy_meta),
     "template": _with_images(_template_meta),
-    "lexicon": _lexicon_meta,
     "synonyms": _synonyms_meta,
     "dictionary": _dictionary_meta,
     "lesson": lambda doc, body, line: {},
-    "quiz": _training_meta,
-    "course": _training_meta,
 }
+
+
+def register_meta(kind: str, validator: MetaValidator) -> None:
+    """Register how the keys of ``kind`` are validated (called by the package that owns the type)."""
+    META[kind] = validator
+
+
+def meta_for(kind: str) -> MetaValidator:
+    """The validator of ``kind``: registered, or loaded from the type's declared provider.
+
+    Types without keys of their own need none; a declared provider that registers nothing is
+    a programming error and fails loudly.
+    """
+    if kind not in META:
+        ctype = types.get(kind)
+        if ctype is not None and ctype.provider:
+            importlib.import_module(ctype.provider)
+        elif ctype is not None and not ctype.keys:
+            return lambda doc, body, line: {}
+    return META[kind]

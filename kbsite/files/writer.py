@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
+from kbsite.content import types
 from kbsite.files.layout import category_folder, safe_folder
-from kbsite.files.model import EXPORT_DIRS, KEY_ORDER, SLUG_RE, FileError, ItemData
+from kbsite.files.model import SLUG_RE, FileError, ItemData
 from kbsite.files.reading import normalize_body
 
 
@@ -53,7 +54,9 @@ _Dumper.add_representer(_Flow, _represent_list)
 
 
 def _front_matter(item: ItemData) -> dict[str, Any]:
-    extra = set(item.meta) - set(KEY_ORDER) - {"folder"}
+    ctype = types.get(item.type)
+    order = ctype.key_order if ctype else types.all_keys()
+    extra = set(item.meta) - set(order) - {"folder"}
     if extra:
         raise ValueError(f"{item.slug}: unknown meta keys {sorted(extra)}")
     values: dict[str, Any] = {
@@ -74,7 +77,7 @@ def _front_matter(item: ItemData) -> dict[str, Any]:
                              for e in values["entries"]]
     if not values.get("variants"):
         values.pop("variants", None)
-    return {key: values[key] for key in KEY_ORDER if values.get(key) is not None}
+    return {key: values[key] for key in order if values.get(key) is not None}
 
 
 def dump_item(item: ItemData) -> str:
@@ -94,9 +97,10 @@ def export_relpath(item: ItemData) -> PurePosixPath:
     if item.type == "template":
         folder = safe_folder(str(item.meta.get("folder") or "")) or category_folder(item.category)
         return PurePosixPath("scripts_lib", folder, f"{item.slug}.md")
-    if item.type not in EXPORT_DIRS:
+    ctype = types.get(item.type)
+    if ctype is None:
         raise FileError(item.source or item.slug, None, f"未知类型“{item.type}”，不能导出")
-    return PurePosixPath(EXPORT_DIRS[item.type], f"{item.slug}.md")
+    return PurePosixPath(ctype.folder, f"{item.slug}.md")
 
 
 def write_tree(items: Iterable[ItemData], dest: Path) -> list[Path]:

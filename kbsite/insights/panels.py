@@ -9,10 +9,9 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from kbsite import charts
-from kbsite.content import health
+from kbsite.content import health, types
 from kbsite.insights import gaps, library
 
-TYPE_NAMES = {"faq": "常见问题", "policy": "政策", "template": "话术模板", "case": "案例"}
 TREND_WEEKS = 8
 
 
@@ -58,7 +57,7 @@ def _charts(sess: Session, weeks: list[gaps.Week], volume: list[gaps.WeekStat], 
                                     f"近{len(weeks)}周搜索量（按周一日期）"),
         "zero_rate": charts.line_chart(labels, {"零结果率": [round(v.zero_rate, 1) for v in volume]},
                                        f"近{len(weeks)}周零结果率", unit="%"),
-        "kinds": charts.bar_chart([(TYPE_NAMES[k], n) for k, n in library.content_by_kind(sess)],
+        "kinds": charts.bar_chart([(types.label(k), n) for k, n in library.content_by_kind(sess)],
                                   "内容按类型", unit="条"),
         "categories": charts.bar_chart(library.content_by_category(sess), "内容按一级分类", unit="条"),
         "stale": charts.line_chart(labels, {"过期条目": library.stale_counts(sess, stale_days)},

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from kbsite import files
 from kbsite.auth.permissions import can, require
-from kbsite.content import bulk, health, service
+from kbsite.content import bulk, health, listing, service
 from kbsite.content.models import Item
 from kbsite.db import session
 from kbsite.errors import Invalid
@@ -110,21 +107,9 @@ def set_owner(slug: str):
 
 
 def _bulk_candidates(kind: str | None, category: str, tag: str | None, q: str) -> list[Item]:
-    rows = session().scalars(
-        select(Item).where(Item.type.in_(files.KINDS)).options(selectinload(Item.latest))
-    )
-    out = []
-    for item in rows:
-        rev = item.latest
-        if rev is None or (kind and item.type != kind) or (tag and tag not in rev.tags):
-            continue
-        if category and not (rev.category == category or rev.category.startswith(category + "/")):
-            continue
-        if q and q not in rev.title and q not in item.slug:
-            continue
-        out.append(item)
-    out.sort(key=lambda i: (i.latest.category, i.latest.title))
-    return out
+    """The newest revisions matching the filters, asked of the database (tags checked on the rows)."""
+    rows = listing.browse(session(), True, service.today(), kind, category, text=q)
+    return [item for item, rev in rows if not tag or tag in rev.tags]
 
 
 @bp.route("/bulk", methods=["GET", "POST"])

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kbsite import files, markdown
+from kbsite.content import types, validity
+from kbsite.content.inforce import policies_in_force
 from kbsite.content.models import Item, Revision
 from kbsite.search.engine import SearchEngine
 from kbsite.search.model import SearchDoc
@@ -46,27 +48,6 @@ def chunks(values: list, size: int = _BATCH) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _policies_in_force(sess: Session, today: date, slugs: list[str] | None) -> dict[int, int]:
-    """item id -> revision in force today, for every policy (bulk form of content.service.in_force)."""
-    query = (
-        select(Revision.item_id, Revision.id, Revision.effective_from, Revision.number)
-        .join(Item, Item.id == Revision.item_id)
-        .where(
-            Item.type == "policy",
-            Revision.published_at.is_not(None),
-            Revision.effective_from <= today.isoformat(),
-        )
-    )
-    if slugs is not None:
-        query = query.where(Item.slug.in_(slugs))
-    best: dict[int, tuple[tuple[str, int], int]] = {}
-    for item_id, rev_id, effective, number in sess.execute(query):
-        key = (effective, number)
-        if item_id not in best or key > best[item_id][0]:
-            best[item_id] = (key, rev_id)
-    return {item_id: rev_id for item_id, (_key, rev_id) in best.items()}
-
-
 def expected_versions(
     sess: Session, today: date, slugs: list[str] | None = None
 ) -> dict[str, int]:
@@ -77,17 +58,38 @@ def expected_versions(
     if slugs is not None:
         query = query.where(Item.slug.in_(slugs))
     rows = sess.execute(query).all()
-    in_force = _policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
+    in_force = policies_in_force(sess, today, slugs) if any(r.type == "policy" for r in rows) else {}
+    expired = _outside_window(sess, [r.published_revision_id for r in rows if r.type in types.windowed()])
     out: dict[str, int] = {}
     for row in rows:
         pub = row.published_revision_id
         if row.type == "policy" and pub is not None:
             pub = in_force.get(row.id, pub)  # as agent_revision: in force today, else published
+        if pub in expired:
+            continue  # an announcement before or after its validity window is in history only
         if pub is not None:
             out[f"{row.slug}@published"] = pub
         if row.latest_revision_id is not None and row.latest_revision_id != pub:
             out[f"{row.slug}@draft"] = row.latest_revision_id
     return out
+
+
+def _outside_window(sess: Session, rev_ids: list[int | None]) -> set[int]:
+    """Those published revisions whose validity window (``content.validity``) does not hold now."""
+    wanted = [r for r in rev_ids if r is not None]
+    out: set[int] = set()
+    for chunk in chunks(wanted):
+        for rev_id, meta in sess.execute(select(Revision.id, Revision.meta).where(Revision.id.in_(chunk))):
+            if not validity.is_current(meta or {}):
+                out.add(rev_id)
+    return out
+
+
+def windows_now(sess: Session) -> dict[str, bool]:
+    """slug -> inside its validity window now, for every published item of a windowed type."""
+    rows = sess.execute(select(Item.slug, Revision.meta).join(Revision, Revision.id == Item.published_revision_id)
+                        .where(Item.type.in_(types.windowed())))
+    return {slug: validity.is_current(meta or {}) for slug, meta in rows}
 
 
 def load_docs(sess: Session, wanted: dict[str, int]) -> Iterator[SearchDoc]:

@@ -11,6 +11,8 @@ from markupsafe import escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from kbsite.content import types as content_types
+from kbsite.content import validity
 from kbsite.content.models import Item, Revision
 from kbsite.files import KINDS
 from kbsite.search.model import Hit, SearchResults
@@ -38,6 +40,7 @@ def search_database(sess: Session, q: str, *, include_drafts: bool = False, limi
              .where(Item.type.in_(kinds), match)
              .order_by(Item.slug))
     rows = sess.execute(query.limit(min(limit, 50)).offset(offset)).all()
+    rows = [r for r in rows if r[1] not in content_types.windowed() or validity.is_current(r[3].meta or {})]
     hits = [_hit(slug, type_, rev, "published" if rev.id == published else "draft")
             for slug, type_, published, rev in rows]
     return SearchResults(query=text, total=offset + len(hits), hits=hits, message=MESSAGE_DEGRADED)

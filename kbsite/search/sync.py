@@ -43,6 +43,7 @@ from kbsite.search.expected import (
     expected_versions,
     load_docs,
     new_engine,
+    windows_now,
 )
 from kbsite.search.fallback import search_database
 from kbsite.search.follower import FOLLOW_INTERVAL, Follower, Mark, Position
@@ -93,6 +94,7 @@ class SearchService:
         self._config: tuple[int | None, int | None] = (None, None)
         self._config_checked = float("-inf")
         self._policy_day: date | None = None
+        self._windows: dict[str, bool] = {}  # announcement slug -> inside its window at the last look
         self._synced = False
         self._last_recovery = float("-inf")
         self.position = Position(self.index_dir)
@@ -330,6 +332,17 @@ class SearchService:
                 self._reindex(slugs)
         self._policy_day = today  # only once done: a failed switch is retried on the next round
 
+    def _check_windows(self) -> None:
+        """An announcement enters the index when its window opens and leaves when it closes."""
+        with self._session() as sess:
+            current = windows_now(sess)
+        changed = sorted(s for s in current.keys() | self._windows.keys()
+                         if current.get(s) != self._windows.get(s))
+        self._windows = current
+        if changed:  # the first look re-checks them all: a handful of documents, once
+            with self._sync_lock():
+                self._reindex(changed)
+
     # -- repair ------------------------------------------------------------------------
     def _mark_dirty(self) -> None:
         with contextlib.suppress(OSError):
@@ -364,6 +377,7 @@ class SearchService:
                 self.follow()
                 self.problem = None
                 self._check_policies()
+                self._check_windows()
             self._refresh_config()
         except Exception as exc:
             self._note_problem(exc)
@@ -381,6 +395,7 @@ class SearchService:
             self.follow()
             self._refresh_config()
             self._check_policies()
+            self._check_windows()
             self._prune()
             self.problem = None
         except Exception as exc:

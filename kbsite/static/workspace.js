@@ -3,7 +3,8 @@
 import { mountFill, post } from "./fill.js";
 
 const DEBOUNCE_MS = 90;
-const LABELS = { faq: "常见问题", policy: "政策", template: "话术模板", case: "案例" };
+// Type labels come from the content-type registry, via a meta tag on the page.
+const LABELS = JSON.parse(document.querySelector('meta[name="kb-type-labels"]')?.content || "{}");
 const $ = (id) => document.getElementById(id);
 const box = $("ws-q"), list = $("ws-results"), status = $("ws-status"), filtersEl = $("ws-filters");
 const panel = $("ws-panel"), lists = $("ws-lists"), gapEl = $("ws-gap");

@@ -45,7 +45,8 @@ def test_stale_counts_rebuild_verification_history(app, make_user):
             assert a.id
         days = [date(2026, 9, 15), date(2026, 10, 25), date(2026, 11, 5), date(2026, 11, 15), date(2026, 11, 25)]
         assert library.stale_counts(session(), days) == [1, 1, 2, 1, 1]
-        assert library.content_by_kind(session()) == [("faq", 1), ("policy", 1), ("template", 1), ("case", 0)]
+        assert library.content_by_kind(session()) == [("faq", 1), ("policy", 1), ("template", 1), ("case", 0),
+                                                    ("announcement", 0)]
         assert library.content_by_category(session()) == [("售后", 3)]
         assert trainer.id
 
