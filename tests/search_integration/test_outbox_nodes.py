@@ -111,7 +111,8 @@ def test_a_writer_killed_after_its_commit_reaches_the_other_node_within_a_second
         died = time.monotonic()
         assert writer.returncode == -signal.SIGKILL, writer.stderr[-2000:]
         want = expected(app)
-        assert want["entry-1@published"] != indexed(index_b).get("entry-1@published")
+        # No "not yet" check here: on PostgreSQL node B is often caught up (NOTIFY) before the
+        # killed writer has even been reaped. B can only have learnt of it from the outbox.
         while indexed(index_b) != want:
             assert time.monotonic() - died < CATCH_UP_LIMIT, "the change did not reach node B in time"
             time.sleep(0.01)
