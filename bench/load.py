@@ -46,6 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import loadprofile  # noqa: E402
 from bench.corpus import load_queries  # noqa: E402
 from bench.loadclient import Browser, Refused, Tally, form_fields  # noqa: E402
 from bench.loadsite import Ledger, Site  # noqa: E402
@@ -233,6 +234,8 @@ def drive(site: Site, args, tally: Tally) -> dict:
                threading.Thread(target=trainer, args=(run, browsers[name], faqs, n), daemon=True)
                for role, n, name in users]
     began = time.monotonic()
+    spies = loadprofile.start([p for i in site.instances for p in i.worker_pids()], args.profile,
+                              site.folder) if args.profile else []
     for t in threads:
         t.start()
     for t in threads:
@@ -241,6 +244,7 @@ def drive(site: Site, args, tally: Tally) -> dict:
     for b in browsers.values():
         b.close()
     time.sleep(1.0)
+    profile = loadprofile.finish(spies) if spies else None
     saved = set(run.saved)
     kept = ledger.markers_kept(max_id, saved)
     revisions_after = ledger.revision_count()
@@ -248,7 +252,8 @@ def drive(site: Site, args, tally: Tally) -> dict:
     return {"elapsed_s": round(elapsed, 1), "started_at": started_at, "stuck_threads": sum(t.is_alive() for t in threads),
             "revisions_before": revisions_before, "revisions_after": revisions_after,
             "saves_acknowledged": len(saved), "saves_found": len(kept),
-            "lost_saves": len(saved - kept), "unexplained_revisions": revisions_after - revisions_before - len(saved)}
+            "lost_saves": len(saved - kept), "unexplained_revisions": revisions_after - revisions_before - len(saved),
+            "profile": profile}
 
 
 def password_of(username: str) -> str:
@@ -283,8 +288,18 @@ def print_report(report: dict) -> None:
               f"{r['max_ms']} | {r['errors']} | {r['conflicts']} |")
     print(f"revisions: {led['revisions_before']} before, {led['revisions_after']} after; saves acknowledged "
           f"{led['saves_acknowledged']}, found in the database {led['saves_found']}, lost {led['lost_saves']}")
+    print("server side (access log, ms): " + "; ".join(
+        f"{route} n={r['count']} p50 {r['p50_ms']:.0f} p95 {r['p95_ms']:.0f} p99 {r['p99_ms']:.0f}"
+        for route, r in report["server_side"].items()))
     for key, count in sorted(report["error_samples"].items()):
         print(f"  error {key} × {count}")
+    if led.get("profile"):
+        print(f"profile ({led['profile']['samples']} samples), share with kbsite's function on the stack:")
+        for row in led["profile"]["kbsite"]:
+            print(f"  {row['share']:6.1%}  {row['function']}")
+        print("self share:")
+        for row in led["profile"]["self"][:15]:
+            print(f"  {row['share']:6.1%}  {row['function']}")
     for line in verdict(report):
         print("target —", line)
 
@@ -302,6 +317,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="stop after this many requests")
     parser.add_argument("--folder", type=Path, default=None, help="instance folder [a temp dir under bench/out]")
+    parser.add_argument("--profile", type=float, default=0, metavar="SECONDS",
+                        help="py-spy every worker for the first SECONDS of the run (slows it down)")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder afterwards")
     parser.add_argument("--json", type=Path, default=None, help="where to write the JSON [bench/out/load-….json]")
     args = parser.parse_args(argv)

@@ -77,6 +77,13 @@ class Instance:
             time.sleep(0.5)
         raise RuntimeError(f"kbsite serve not ready within {timeout:.0f} s; see {self.log_path}")
 
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers (children of the master this instance started)."""
+        if self.proc is None:
+            return []
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
     @property
     def log_path(self) -> Path:
         return self.home.parent / f"serve-{self.home.name}.log"
