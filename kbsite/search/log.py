@@ -78,21 +78,26 @@ def _still_typing(sess, user_id: int | None, source: str, text: str) -> SearchLo
 
 def log_open(log_id: int, slug: str, rank: int | None, user) -> bool:
     """Mark which result of a logged search was opened first; False if it is not the user's log."""
-    user_id = getattr(user, "id", None)
-    if user_id is None or not 0 < log_id <= MAX_LOG_ID:
-        return False
-    with write_session() as sess:
-        row = sess.get(SearchLog, log_id)
-        if row is None or row.user_id != user_id:
-            return False
+
+    def mark(row: SearchLog) -> None:
         if row.opened_slug is None:
-            row.opened_slug = slug[:80]
-            row.opened_rank = rank
-        return True
+            row.opened_slug, row.opened_rank = slug[:80], rank
+
+    return _update_own(log_id, user, mark)
 
 
 def report_gap(log_id: int, user) -> bool:
     """Mark the user's own logged search as "no direct answer" for trainers; False if not theirs."""
+
+    def mark(row: SearchLog) -> None:
+        if row.gap_reported_at is None:
+            row.gap_reported_at = utcnow()
+
+    return _update_own(log_id, user, mark)
+
+
+def _update_own(log_id: int, user, change) -> bool:
+    """Apply ``change`` to the user's own logged search in one write; False if it is not theirs."""
     user_id = getattr(user, "id", None)
     if user_id is None or not 0 < log_id <= MAX_LOG_ID:
         return False
@@ -100,6 +105,5 @@ def report_gap(log_id: int, user) -> bool:
         row = sess.get(SearchLog, log_id)
         if row is None or row.user_id != user_id:
             return False
-        if row.gap_reported_at is None:
-            row.gap_reported_at = utcnow()
+        change(row)
         return True
