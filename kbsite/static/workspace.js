@@ -62,10 +62,13 @@ async function run() {
       headers: { Accept: "application/json" } });
     const data = await resp.json();
     if (seq !== state.seq) return;
-    if (!resp.ok) throw new Error(data.error || "搜索失败");
+    if (!resp.ok) throw Object.assign(new Error(data.error || "搜索失败"), { fromServer: true });
     render(data);
   } catch (e) {
-    if (e.name !== "AbortError" && seq === state.seq) status.textContent = e.message || "搜索失败，请重试";
+    if (e.name === "AbortError" || seq !== state.seq) return;
+    // The server's messages are written for agents; anything else is a bug, never shown raw.
+    if (!e.fromServer) console.error(e);
+    status.textContent = e.fromServer ? e.message : "搜索失败，请重试";
   } finally {
     if (seq === state.seq) box.classList.remove("busy");
   }

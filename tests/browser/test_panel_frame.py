@@ -15,6 +15,7 @@ on another. What headless Chromium does with the session cookie over plain http:
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,6 +111,8 @@ def _search_fill_copy(page, frame):
     page.keyboard.type("退款多久到账")
     frame.locator(".ws-hit").first.wait_for()
     assert frame.locator(".ws-hit .ws-trust").count() > 0  # trust line on every result
+    status = frame.locator("#ws-status").inner_text()
+    assert "失败" not in status and not re.search(r"[A-Za-z]{4,}", status), status
     page.keyboard.press("Enter")
     frame.locator("#ws-panel:not(.hidden)").wait_for()
 
