@@ -165,7 +165,7 @@ class SearchEngine:
             writer = store.BulkWriter(store.open_generation(gen), timeout=store.WRITE_TIMEOUT)
             try:
                 work(writer)
-                writer.commit()
+                writer.commit(mergetype=store.merge_tiers)
             except BaseException:
                 with contextlib.suppress(Exception):
                     writer.cancel()
@@ -212,6 +212,12 @@ class SearchEngine:
         self._synonyms, self._scanner, self._lexicon = table, scanner, lexicon  # for tools and tests
 
     # ----- reading ---------------------------------------------------------
+
+    def warm(self) -> None:
+        """Open the newest index state and build its caches now (the follower thread calls
+        this after each change), so that the first search after a save does not pay for it."""
+        with self._readers.reading() as view:
+            self._facet_columns(self._evaluator(view))
 
     def _current_searcher(self) -> Searcher:
         """The current searcher, opened if needed (for tests and tools; searches hold a view)."""
@@ -292,11 +298,14 @@ class SearchEngine:
         return matches if allowed is None else matches.allowed(allowed)
 
     def _facets(self, evaluator: Evaluator, docs) -> dict[str, dict[str, int]]:
+        return self._facet_columns(evaluator).count(docs)
+
+    def _facet_columns(self, evaluator: Evaluator):
         if evaluator.facets is None:
             with self._build:  # the facet cache is shared across views
                 if evaluator.facets is None:
                     evaluator.facets = self._facet_cache.columns(evaluator.leaves)
-        return evaluator.facets.count(docs)
+        return evaluator.facets
 
     def _correct_slips(self, view: View, plan: QueryPlan) -> str | None:
         synonyms, _, lexicon = self._phrasing

@@ -3,8 +3,9 @@
 Each index folder records the last outbox entry it reflects (``Position``,
 beside the folder, tied to the index generation). A follower thread wakes on
 PostgreSQL ``NOTIFY`` — or every ``interval`` seconds regardless (SQLite, or
-when the notification connection is lost) — and asks the service to apply
-whatever is newer. Processes sharing one index folder share its position, so
+when the notification connection is lost), or at once when this process has
+just committed a change (``wake``) — and asks the service to apply whatever is
+newer. Processes sharing one index folder share its position, so
 one of them does the work and the others see it done.
 """
 
@@ -102,6 +103,7 @@ class Follower:
         self._engine = engine
         self.interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -115,9 +117,14 @@ class Follower:
             self._thread = threading.Thread(target=self._run, name="kbsite-search-follower", daemon=True)
             self._thread.start()
 
+    def wake(self) -> None:
+        """Run the next round now (this process just committed a change) instead of at the next poll."""
+        self._wake.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread and wait for it."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
@@ -128,8 +135,9 @@ class Follower:
         since_listen = 0.0
         try:
             while not self._stop.is_set():
+                self._wake.clear()  # a wake-up from here on runs another round
                 self._tick()
-                if listening:
+                if listening:  # this process's own commits NOTIFY too
                     try:
                         listener.wait(self.interval)
                         continue
@@ -137,7 +145,7 @@ class Follower:
                         log.warning("search outbox: LISTEN connection lost, polling (%s)", exc)
                         listener.close()
                         listening = False
-                self._stop.wait(self.interval)
+                self._wake.wait(self.interval)
                 since_listen += self.interval
                 if listener and since_listen >= RELISTEN_SECONDS:
                     since_listen, listening = 0.0, listener.open()

@@ -25,14 +25,16 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import Analyzer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 
 from kbsite.search.analysis import ChineseTokenizer, SplitTokenizer
 from kbsite.search.whoosh_seam import BulkWriter, SegmentBytes, open_index
 
-__all__ = ["BulkWriter", "SearchIndexError", "open_for_reading", "open_generation"]
+__all__ = ["BulkWriter", "SearchIndexError", "merge_tiers", "open_for_reading", "open_generation"]
 
 WRITE_TIMEOUT = 10.0
+MERGE_FACTOR = 5  # segments of one size tier (live docs within a factor of 5) merged together
 _CURRENT = "current"
 _META = "meta.json"
 
@@ -78,6 +80,49 @@ def make_schema(words: tuple[str, ...]) -> Schema:
         tags_col=COLUMN(VarBytesColumn()),
         tag_list=STORED(),
     )
+
+
+def merge_tiers(writer, segments: list) -> list:
+    """Whoosh merge policy for small commits: merge only segments of about the same size.
+
+    Whoosh's default (``MERGE_SMALL``) on a library of a few hundred entries
+    rewrites most of the index every few commits (0.2–1.3 s per save, measured),
+    posting by posting in Python. Here a segment's tier is ``log5`` of its live
+    documents; when one tier holds ``MERGE_FACTOR`` segments, those (and only
+    those) are merged, so a document is rewritten about once per tier — a
+    handful of times in its life — and the big segment of a rebuild is left
+    alone until enough updates have grown a tier as big as it. Segments whose
+    documents are all deleted are dropped at once.
+    """
+    tiers: dict[int, list] = {}
+    keep, drop = [], []
+    for seg in segments:
+        live = seg.doc_count()
+        if live <= 0:
+            drop.append(seg)
+        else:
+            tiers.setdefault(_tier(live), []).append(seg)
+    full = [segs for _tier, segs in sorted(tiers.items()) if len(segs) >= MERGE_FACTOR]
+    merge = full[0] if full else []
+    for seg in segments:
+        if seg in merge:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            try:
+                writer.add_reader(reader)
+            finally:
+                reader.close()
+        elif seg not in drop:
+            keep.append(seg)
+    return keep
+
+
+def _tier(live: int) -> int:
+    """The size tier of a segment with ``live`` documents: 1–4 → 0, 5–24 → 1, 25–124 → 2…"""
+    tier = 0
+    while live >= MERGE_FACTOR:
+        live //= MERGE_FACTOR
+        tier += 1
+    return tier
 
 
 @contextlib.contextmanager

@@ -4,9 +4,9 @@ The index records which database state it reflects: every document stores the
 revision id it was built from (``doc_id -> revision id``), and the index folder
 records the last *outbox* entry it applied (``outbox.py``, ``follower.py``).
 Writes commit an outbox row with their change; the saving process then follows
-the outbox at once (:meth:`SearchService.items_changed`, before the response,
-so an edit is searchable immediately) and every other process follows it from
-its follower thread, so a change reaches every index within a second even when
+the outbox at once (:meth:`SearchService.items_changed` wakes this process's
+follower thread, or without one writes the index before the response) and
+every other process follows it from its follower thread, so a change reaches every index within a second even when
 the writer dies right after its commit. Every index write, in every process,
 runs under one cross-process *sync lock* and re-reads the database inside it,
 so the last writer always writes the newest state. A new index, or one too far
@@ -292,12 +292,20 @@ class SearchService:
             return len(entries)
 
     def items_changed(self, slugs: list[str]) -> None:
-        """Bring the index up to date now (called after each committed save, before the response).
+        """Called after each committed save, before the response: get the change indexed.
 
         The save's outbox row committed with it, so following the outbox indexes it.
-        Never raises: the database has already committed, so a failed index write
-        is logged, repaired at once if possible, else left to the followers.
+        With a follower thread in this process, the request only wakes it: the
+        index write (and the segment merge it may start) runs off the request,
+        a few milliseconds later, and a save never waits behind another process's
+        index write. Without one (tests, tools) the index is updated here. Never
+        raises: the database has already committed, so a failed index write is
+        logged, repaired at once if possible, else left to the followers.
         """
+        follower = self.follower
+        if follower is not None and follower.running:
+            follower.wake()
+            return
         try:
             self._ready()  # the start-up catch-up reads the database, this change included
             self.follow()  # this change and any other committed before it, in one index write
@@ -396,11 +404,17 @@ class SearchService:
             self._refresh_config()
             self._check_policies()
             self._check_windows()
+            self._warm()
             self._prune()
             self.problem = None
         except Exception as exc:
             if self._note_problem(exc):
                 log.exception("search index follower failed; retrying")
+
+    def _warm(self) -> None:
+        """Open a changed index (written here or by another process) before a search has to."""
+        if self._engine is not None:
+            self._engine.warm()
 
     def _repair(self) -> None:
         """Catch up after a failed read or write; rebuild when even that cannot read the index."""

@@ -168,3 +168,43 @@ def test_threads_share_one_engine(engine):
     assert min(totals) >= 5
     assert engine.search("退款").total == 13
     assert os.path.isdir(engine.index_dir)
+
+
+def _segment_ids(engine) -> list[str]:
+    from kbsite.search.store import open_generation
+
+    return [s.segment_id() for s in open_generation(current_generation(engine.index_dir))._segments()]
+
+
+def test_single_document_commits_merge_by_tier_and_leave_the_big_segment_alone(engine):
+    from kbsite.search.store import MERGE_FACTOR
+
+    engine.rebuild([_doc(n) for n in range(200)], total=200)
+    big = _segment_ids(engine)
+    assert len(big) == 1
+    counts = []
+    for n in range(60):  # saves of single entries: each commit adds one small segment
+        engine.upsert([_doc(n % 30, version=n + 2)])
+        segments = _segment_ids(engine)
+        counts.append(len(segments))
+        assert big[0] in segments  # never rewritten by a small commit (Whoosh's default did, ~1 s)
+    # at most MERGE_FACTOR - 1 segments per tier below the big one (tiers 0..2 here), plus it
+    assert max(counts) <= 1 + 3 * (MERGE_FACTOR - 1)
+    assert counts[MERGE_FACTOR] < counts[MERGE_FACTOR - 1]  # the full tier was merged into one
+    versions = engine.indexed_versions()
+    assert len(versions) == 200
+    for n in range(200):  # every entry once, at its newest version
+        assert versions[f"item-{n}@published"] == (n + 32 if n < 30 else 1)
+    found = engine.search("退款", limit=100)
+    assert found.total == 200
+    assert len({h.slug for h in found.hits}) == 100  # no entry shows twice
+
+
+def test_a_segment_whose_documents_are_all_deleted_is_dropped(engine):
+    engine.upsert([_doc(1)])
+    engine.upsert([_doc(2)])
+    before = len(_segment_ids(engine))
+    engine.delete(["item-1@published"])
+    engine.upsert([_doc(3)])  # the next commit drops the empty segment
+    assert len(_segment_ids(engine)) == before
+    assert sorted(engine.indexed_versions()) == ["item-2@published", "item-3@published"]

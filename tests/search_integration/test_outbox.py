@@ -147,3 +147,36 @@ def test_the_follower_switches_a_policy_at_midnight_without_any_search(library, 
         assert indexed_version("night-shift@published") != before
     have, want = index_matches_db(library)
     assert have == want
+
+
+def test_with_a_follower_running_a_save_only_wakes_it_and_is_found_within_a_second(library, people, monkeypatch):
+    import threading
+    import time
+
+    from kbsite.search.engine import SearchEngine
+
+    writers: list[str] = []
+    upsert = SearchEngine.upsert
+
+    def recording_upsert(self, docs):
+        writers.append(threading.current_thread().name)
+        upsert(self, docs)
+
+    monkeypatch.setattr(SearchEngine, "upsert", recording_upsert)
+    assert found(library, "蓝鲸礼盒") == ["gift-wrap"]
+    svc = library.extensions["kbsite.search"]
+    svc.start_following(library, interval=30.0)  # a poll would come far too late: only the wake-up counts
+    try:
+        time.sleep(0.2)  # the first round has run
+        with library.app_context():
+            service.save_revision("gift-wrap", faq("礼品包装怎么选？", "新增极光礼袋。", "礼品包装说明"), 1,
+                                  people.admin)
+            saved = time.monotonic()
+        while "gift-wrap" not in found(library, "极光礼袋", include_drafts=True):
+            assert time.monotonic() - saved < 1.0, "the saved change was not searchable within 1 s"
+            time.sleep(0.02)
+    finally:
+        svc.stop_following()
+    assert writers and set(writers) == {"kbsite-search-follower"}  # never the request's thread
+    have, want = index_matches_db(library)
+    assert have == want
