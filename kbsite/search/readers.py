@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
+from typing import Any
 
 from whoosh.searching import Searcher
 
@@ -24,18 +26,47 @@ from kbsite.search.whoosh_seam import SegmentBytes
 # Bytes of closed searchers' segment files allowed to stay alive before a full collection.
 CLOSED_BYTES_BEFORE_GC = 256 * 2**20
 _ACQUIRE_TRIES = 5
+MEMO_ENTRIES = 1024  # answers remembered per view (search-as-you-type repeats the same prefixes)
+
+
+class Memo:
+    """A small thread-safe LRU of answers computed over one view (they change with the view)."""
+
+    def __init__(self, size: int = MEMO_ENTRIES) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The remembered answer for ``key``, else ``compute()`` (outside the lock), remembered."""
+        with self._lock:
+            found = self._items.get(key, self)
+            if found is not self:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        value = compute()  # two threads may compute the same key: both get equal answers
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 class View:
     """One opened generation and the caches over it, shared by concurrent searches."""
 
-    __slots__ = ("gen", "searcher", "evaluator", "corrector", "users", "retired")
+    __slots__ = ("gen", "searcher", "evaluator", "corrector", "memo", "users", "retired")
 
     def __init__(self, gen: Path, searcher: Searcher) -> None:
         self.gen = gen
         self.searcher = searcher
         self.evaluator: Evaluator | None = None
         self.corrector: SlipCorrector | None = None
+        self.memo = Memo()  # search answers over exactly this index state
         self.users = 0  # searches using it now (guarded by the engine's swap lock)
         self.retired = False  # swapped out: closed when the last user leaves
 
