@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tests_support import build_app
 
 from kbsite.auth import service as auth
-from kbsite.db import session
+from kbsite.db import session, utcnow
 from kbsite.search.log import MAX_LOGGED_QUERY, SearchLog, clean_query, log_search
 
 
@@ -170,3 +170,61 @@ def test_a_new_topic_an_opened_search_or_a_pause_starts_a_new_row(library, beare
     assert [r.query for r in _rows(library)] == ["退款", "发票", "退货", "退货运费"]
     ask("退货运费险")
     assert [r.query for r in _rows(library)][-1] == "退货运费险" and len(_rows(library)) == 5
+
+
+def _statements(app):
+    """SQL sent to the database while the returned list is being filled."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    with app.app_context():
+        from kbsite.db import database
+
+        event.listen(database().engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_a: sent.append(statement.split()[0].upper()))
+    return sent
+
+
+def test_a_keystroke_that_continues_the_burst_costs_one_update_and_no_read(library, people):
+    sent = _statements(library)
+    with library.app_context():
+        first = log_search(people.agent, "退", 5)
+        sent.clear()
+        assert log_search(people.agent, "退货", 3) == first
+        assert log_search(people.agent, "退货运", 2) == first
+        assert [s for s in sent if s in ("SELECT", "UPDATE", "INSERT")] == ["UPDATE", "UPDATE"]
+    rows = _rows(library)
+    assert [(r.query, r.result_count) for r in rows] == [("退货运", 2)]
+
+
+def test_writes_made_elsewhere_end_the_remembered_burst(library, people):
+    """Another process may open, report or log a newer search for the same user: the guarded update
+    then changes nothing and the full look-up decides, exactly as without the memory."""
+    from kbsite.db import write_session
+
+    with library.app_context():
+        opened = log_search(people.agent, "退款", 1)
+        with write_session() as sess:  # opened through another process: this one was not told
+            sess.get(SearchLog, opened).opened_slug = "return-fee"
+        reported = log_search(people.agent, "退款多久", 1)
+        assert reported != opened
+        with write_session() as sess:
+            sess.get(SearchLog, reported).gap_reported_at = utcnow()
+        after_gap = log_search(people.agent, "退款多久到账", 1)
+        assert after_gap not in (opened, reported)
+        with write_session() as sess:  # the user's newer search, logged by another process
+            newer = SearchLog(user_id=people.agent.id, query="退款多久到账呢", source="web", result_count=1)
+            sess.add(newer)
+            sess.flush()
+            newer_id = newer.id
+        assert log_search(people.agent, "退款多久到账呢？", 1) == newer_id
+    assert [r.query for r in _rows(library)] == ["退款", "退款多久", "退款多久到账", "退款多久到账呢？"]
+
+
+def test_one_users_burst_never_touches_another_users_row(library, people):
+    with library.app_context():
+        mine = log_search(people.agent, "发票", 1)
+        theirs = log_search(people.trainer, "发票抬头", 1)
+        assert log_search(people.agent, "发票抬头", 1) == mine != theirs
+    assert [(r.user_id, r.query) for r in _rows(library)] == [(people.agent.id, "发票抬头"),
+                                                              (people.trainer.id, "发票抬头")]
