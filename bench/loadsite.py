@@ -114,9 +114,8 @@ class Site:
         shared = {"KBSITE_SQLALCHEMY_URL": self.db_url, "KBSITE_SECRET_KEY": uuid.uuid4().hex * 2,
                   "KBSITE_LOG_FORMAT": "json"}
         self.instances = [
-            # XDG_RUNTIME_DIR: each gunicorn master gets its own control socket, not ~/.gunicorn's
-            Instance(folder / f"node{n}", base | shared | {"KBSITE_HOME": str(folder / f"node{n}"),
-                                                          "XDG_RUNTIME_DIR": str(folder / f"node{n}")},
+            # each instance's gunicorn master has its own control socket (kbsite/serving.py)
+            Instance(folder / f"node{n}", base | shared | {"KBSITE_HOME": str(folder / f"node{n}")},
                      workers, threads)
             for n in range(1, instances + 1)]
 

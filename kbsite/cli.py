@@ -376,4 +376,5 @@ def init_app(app: Flask) -> None:
         for line in startup_summary(bind, stats, accounts, f"（{workers} 个进程 × {threads} 个线程）"):
             click.echo(line)
         serving.serve(bind, workers, threads, int(cfg["WORKER_TIMEOUT"]),
-                      serving.worker_app() if preload else None)
+                      serving.worker_app() if preload else None,
+                      serving.control_socket(Path(current_app.instance_path), str(cfg["CONTROL_SOCKET"])))

@@ -51,6 +51,9 @@ def defaults(home: Path) -> dict:
         "WORKERS": 2,
         "THREADS": 8,
         "WORKER_TIMEOUT": 60,
+        # gunicorn's control socket (gunicornc): "" = gunicorn.ctl in the instance folder, so
+        # several instances on one host never share one; a path; or "off".
+        "CONTROL_SOCKET": "",
         "LOG_FORMAT": "text",  # or "json": one JSON object per log line
         "METRICS": False,  # Prometheus metrics at /metrics
         "METRICS_TOKEN": "",  # when set, /metrics needs "Authorization: Bearer <token>"

@@ -11,9 +11,11 @@ connection pool and gets a fresh search service right after the fork.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -65,6 +67,8 @@ class Server(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key.startswith("control_socket") and key not in self.cfg.settings:
+                continue  # gunicorn before 25.1 has no control socket: nothing to share
             self.cfg.set(key, value)
         if self.preloaded is not None:
             self.cfg.set("post_fork", lambda _server, _worker: after_fork(self.preloaded))
@@ -81,7 +85,34 @@ def _child_exit(_server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-def options(bind: str, workers: int, threads: int, timeout: int) -> dict:
+MAX_SOCKET_PATH = 100  # bytes; a Unix socket path must fit in sun_path (108 on Linux)
+_OFF = {"off", "false", "no", "none", "0"}
+
+
+def control_socket(home: Path, setting: str = "") -> str | None:
+    """Where this instance's gunicorn master listens for ``gunicornc`` (None: no control socket).
+
+    gunicorn's default is one path per user (``$XDG_RUNTIME_DIR/gunicorn.ctl`` or
+    ``~/.gunicorn/gunicorn.ctl``): a second instance on the host would take it over
+    (and ``gunicornc`` would drive the wrong one), and stopping either removes it.
+    Each instance gets its own, in its folder, or beside the user's runtime files
+    under a name derived from the folder when that path would be too long.
+    """
+    value = (setting or "").strip()
+    if value.lower() in _OFF:
+        return None
+    if value:
+        return value
+    path = str(Path(home).resolve() / "gunicorn.ctl")
+    if len(path.encode()) <= MAX_SOCKET_PATH:
+        return path
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    folder = runtime if runtime and os.path.isdir(runtime) else tempfile.gettempdir()
+    digest = hashlib.sha256(str(Path(home).resolve()).encode()).hexdigest()[:16]
+    return os.path.join(folder, f"kbsite-{digest}.ctl")
+
+
+def options(bind: str, workers: int, threads: int, timeout: int, control: str | None = None) -> dict:
     """gunicorn settings; forwarding headers are left to kbsite/proxies.py alone."""
     opts = {
         "bind": bind, "workers": workers, "threads": threads, "timeout": timeout,
@@ -90,11 +121,16 @@ def options(bind: str, workers: int, threads: int, timeout: int) -> dict:
         "accesslog": None, "errorlog": "-", "loglevel": "info",
         "secure_scheme_headers": {}, "forwarded_allow_ips": "127.0.0.1",
     }
+    if control is None:
+        opts["control_socket_disable"] = True
+    else:
+        opts["control_socket"] = control
     if Path("/dev/shm").is_dir():
         opts["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off the disk
     return opts
 
 
-def serve(bind: str, workers: int, threads: int, timeout: int, preload: Flask | None = None) -> None:
+def serve(bind: str, workers: int, threads: int, timeout: int, preload: Flask | None = None,
+          control: str | None = None) -> None:
     """Run gunicorn in this process until it is told to stop."""
-    Server(options(bind, workers, threads, timeout), preload).run()
+    Server(options(bind, workers, threads, timeout, control), preload).run()

@@ -145,3 +145,25 @@ def test_a_preloaded_server_works_in_every_worker_after_the_fork(served):
     assert "Traceback" not in err
     text_lines = [line for line in err.splitlines() if " admin GET /api/search " in line]
     assert text_lines and " api.search 200 " in text_lines[0]
+
+
+def test_two_instances_on_one_host_each_have_their_own_control_socket(tmp_path, library_template, served):
+    """gunicorn's default control socket is one per user: a second instance would take it over."""
+    import stat
+
+    from kbsite import serving
+
+    other_home = tmp_path / "other" / "instance"
+    shutil.copytree(library_template, other_home, symlinks=True)
+    first = served()
+    second = Served(other_home)
+    try:
+        paths = {serving.control_socket(home) for home in (tmp_path / "instance", other_home)}
+        assert len(paths) == 2
+        for path in paths:  # both masters listen, each on its own
+            assert stat.S_ISSOCK(os.stat(path).st_mode)
+        assert first.get("/login")[0] == 200 and second.get("/login")[0] == 200
+    finally:
+        second.stop()
+    _, err = first.stop()
+    assert "Traceback" not in err
