@@ -29,6 +29,7 @@ VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
 KNOWN_FREQ = 5  # jieba dictionary count from which a word is taken as correctly written
 RARE_RATIO = 10  # a rare dictionary entry yields only to a homophone this many times commoner
+NUMERALS = frozenset("一二两三四五六七八九十百千万几多半每")
 MAX_HOMOPHONES = 2  # library homophones a correct but unused word also looks for
 Frequency = Callable[[str], int]
 
@@ -77,6 +78,8 @@ class SlipCorrector:
         """
         if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)) or self.frequency(word):
             return None
+        if len(word) == 2 and word[0] in NUMERALS:
+            return None  # a count and its measure word (几桶, 两箱, 三罐), not a slip
         own = general(word)
         if own >= KNOWN_FREQ or word in lexicon:
             return None

@@ -83,6 +83,14 @@ def test_a_correct_word_is_kept_but_its_library_homophone_is_found(library, quer
     assert "异位" in typed
 
 
+@pytest.mark.parametrize("word", ["几桶", "两箱", "三罐", "半盒"])
+def test_a_count_and_its_measure_word_is_never_corrected(library, word):
+    general = library._tk.FREQ.get
+    _, _, lexicon = library._phrasing
+    with library._readers.reading() as view:
+        assert library._slip_corrector(view).correct(word, lambda w: general(w, 0), lexicon) is None
+
+
 def test_a_word_without_library_homophones_finds_nothing_extra(library):
     assert library.search("空调").confidence == "none"
 
@@ -93,7 +101,7 @@ def test_a_word_without_library_homophones_finds_nothing_extra(library):
     ("query", "expected"),
     [("尿不湿选多大的", "diaper-size"), ("海淘关税谁付", "cross-border-tax"), ("100件起批有折扣吗", "bulk"),
      ("刚买就掉价了补钱吗", "price-protect"), ("手机号被人换绑了", "account-bind"), ("这个是定做的能退吗", "custom-made"),
-     ("能开个票报账吗", "invoice"), ("你们客服说话太冲了", "attitude")],
+     ("能开个票报账吗", "invoice"), ("你们客服说话太冲了", "attitude"), ("单位名称写错了", "invoice")],
 )
 def test_customer_words_reach_the_library_terms(library, query, expected):
     assert expected in slugs(library.search(query))[:2]
