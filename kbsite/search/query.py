@@ -58,6 +58,7 @@ class Concept:
     by_char: bool = False  # unknown word: every character must match instead
     soft: bool = False  # generic word (问题, 东西, a lone character): ranks, never required
     unknown: bool = False  # no entry of the library holds this word
+    absent: list[str] = field(default_factory=list)  # synonyms no entry holds: not searched, still marked
 
 
 @dataclass

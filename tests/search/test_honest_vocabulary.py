@@ -109,3 +109,19 @@ def test_customer_words_reach_the_library_terms(library, query, expected):
 
 def test_cantonese_openers_are_filler():
     assert {"点算", "点样", "点办"} <= FILLER
+
+
+# ---- synonyms no entry holds are not searched, but still highlighted ---------------------------
+
+def test_synonyms_no_entry_holds_are_dropped_from_the_query_but_kept_for_marks(library):
+    from kbsite.search.engine import _known, _mark_terms
+
+    plan = plan_query("尿不湿", library._tk, library._scanner, library._synonyms)
+    concept = plan.concepts[0]
+    every = {concept.text, *concept.variants}
+    with library._readers.reading() as view:
+        assert _known(library._evaluator(view), library._tk, concept)
+    assert "纸尿裤" in concept.variants  # the member this library uses
+    assert {"尿片", "拉拉裤"} <= set(concept.absent)  # members no entry holds
+    assert set(concept.variants) | set(concept.absent) == every - {concept.text}
+    assert every <= set(_mark_terms([concept]))
