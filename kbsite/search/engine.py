@@ -405,11 +405,23 @@ def _probe(searcher: Searcher) -> None:
 
 
 def _known(evaluator: Evaluator, tk, concept: Concept) -> bool:
-    for word in [concept.text, *concept.variants]:
-        for terms in term_forms(tk, word):
-            for fieldname in _TEXT_FIELDS:
-                if all(evaluator.doc_frequency(fieldname, t) for t in terms):
-                    return True
+    """Whether some entry holds the concept's word or one of its synonyms.
+
+    Drops the synonyms no entry holds on the way: they cannot match, and a shipped synonym
+    list is much wider than any one library, so building their queries was most of the work.
+    """
+    kept = [v for v in concept.variants if len(v) == 1 or _present(evaluator, tk, v)]
+    concept.absent = [v for v in concept.variants if v not in kept]
+    concept.variants = kept
+    return bool(concept.variants) or _present(evaluator, tk, concept.text)
+
+
+def _present(evaluator: Evaluator, tk, word: str) -> bool:
+    """Whether some entry holds ``word`` (as a term, or all of its bigrams) in a text field."""
+    for terms in term_forms(tk, word):
+        for fieldname in _TEXT_FIELDS:
+            if all(evaluator.doc_frequency(fieldname, t) for t in terms):
+                return True
     return False
 
 
@@ -476,7 +488,7 @@ def _no_results(text: str) -> SearchResults:
 def _mark_terms(concepts: list[Concept]) -> list[str]:
     terms: list[str] = []
     for concept in concepts:
-        terms += [concept.text, *concept.variants]
+        terms += [concept.text, *concept.variants, *concept.absent]
         if is_cjk(concept.text) and len(concept.text) > 2:
             terms.extend(bigrams(concept.text))
     # Snippets fold character by character (帳 → 帐), terms at phrase level (账): mark both.

@@ -40,7 +40,7 @@ GENERIC_IDF = 5.6  # jieba IDF below this: 问题 4.0, 东西 4.8, 商品 5.3; �
 _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请问一下 咨询 咨询一下 你好 您好 在吗 在不在 亲亲
     老板 掌柜 店家 客服你好 麻烦你 麻烦您 谢谢你 谢谢您 有没有 是不是 能否 行不行 可以吗 怎么回事 咋回事 咋办 咋
     怎么办 怎么弄 怎么搞 帮我 帮忙 帮我看看 看看 查查 查一下 一下子 告诉我 知道 请教 问一问 宝贝 这边 那边
-    急急急 急 谢谢 感谢 拜托"""
+    急急急 急 谢谢 感谢 拜托 点算 点办 点样 请问下 唔该 麻烦问下"""
 FILLER = frozenset(_FILLER_TEXT.split())
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
@@ -58,6 +58,7 @@ class Concept:
     by_char: bool = False  # unknown word: every character must match instead
     soft: bool = False  # generic word (问题, 东西, a lone character): ranks, never required
     unknown: bool = False  # no entry of the library holds this word
+    absent: list[str] = field(default_factory=list)  # synonyms no entry holds: not searched, still marked
 
 
 @dataclass

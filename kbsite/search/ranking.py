@@ -17,7 +17,7 @@ from functools import lru_cache
 import jieba
 from whoosh import query as wq
 
-from kbsite.search.analysis import bigrams, fold_key, is_cjk
+from kbsite.search.analysis import bigrams, fold_key, idf_table, is_cjk
 from kbsite.search.query import Concept, QueryPlan, combine, concept_query, word_query
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
@@ -46,6 +46,8 @@ class Judgement:
     strong: int  # key concepts the best result holds in its title, tags or summary
     unknown: int  # key concepts no entry holds (a topic the library may not cover)
     top: float  # the best score
+    held_idf: float = 0.0  # general-language IDF of the most informative key concept the best result holds
+    unknown_idf: float = 0.0  # the same of the most informative dictionary word no entry holds
 
     @property
     def coverage(self) -> float:
@@ -69,6 +71,10 @@ class Judgement:
         Calibrated on the tuning sets only (bench/queries.yaml and heldout-a).
         """
         if not self.strong or self.known_coverage < HIGH_KNOWN_COVERAGE:
+            return "low"
+        if short and self.unknown_idf and self.unknown_idf >= self.held_idf:
+            # The query's most telling word (宽带 in 宽带怎么办理) is one the library never uses:
+            # the best result only shares its generic part (办理), not its topic.
             return "low"
         allowed = MAX_UNKNOWN_SHORT if short else MAX_UNKNOWN_SHARE_LONG * self.total
         return "high" if self.unknown <= allowed else "low"
@@ -132,15 +138,19 @@ def judge(evaluator: Evaluator, tk: jieba.Tokenizer, plan: QueryPlan, best: tupl
     score, doc = best
     key = [c for c in plan.concepts if _is_key(c)] or plan.concepts
     judgement = Judgement(0.0, 0.0, sum(c.weight for c in key), 0, 0, score)
+    idf, median = idf_table()
     for concept in key:
         if concept.unknown or concept.by_char:
             judgement.unknown += 1
+            if not concept.by_char and is_cjk(concept.text) and concept.text in idf:
+                judgement.unknown_idf = max(judgement.unknown_idf, idf[concept.text])
             continue
         judgement.known += concept.weight
         query = concept_query(tk, concept)
         if query is not None and evaluator.contains(query, doc):
             judgement.held += concept.weight
             judgement.strong += _in_strong_field(evaluator, tk, concept, doc)
+            judgement.held_idf = max(judgement.held_idf, idf.get(concept.text, median))
     return judgement
 
 

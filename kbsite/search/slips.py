@@ -29,6 +29,8 @@ VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
 KNOWN_FREQ = 5  # jieba dictionary count from which a word is taken as correctly written
 RARE_RATIO = 10  # a rare dictionary entry yields only to a homophone this many times commoner
+NUMERALS = frozenset("一二两三四五六七八九十百千万几多半每")
+MAX_HOMOPHONES = 2  # library homophones a correct but unused word also looks for
 Frequency = Callable[[str], int]
 
 
@@ -76,6 +78,8 @@ class SlipCorrector:
         """
         if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)) or self.frequency(word):
             return None
+        if len(word) == 2 and word[0] in NUMERALS:
+            return None  # a count and its measure word (几桶, 两箱, 三罐), not a slip
         own = general(word)
         if own >= KNOWN_FREQ or word in lexicon:
             return None
@@ -101,6 +105,27 @@ class SlipCorrector:
             if len(word) >= 3 and is_word(t)
         }
         return max(sorted(near), key=self.frequency) if near else None
+
+
+    def homophones(self, word: str, general: Frequency, lexicon: frozenset[str]) -> list[str]:
+        """Library words that sound exactly like ``word`` (a correct word the library never uses).
+
+        A slip into another real word (少见 for 少件, 异位 for 异味) cannot be told from a
+        correct word, so it is never rewritten; the engine only also looks for these, as a
+        weak alternative. At most ``MAX_HOMOPHONES``, real words only.
+        """
+        if not (MIN_LEN <= len(word) <= MAX_LEN and is_cjk(word)):
+            return []
+        exact = set(pinyin_keys(word))
+        found = {
+            t
+            for part in self.parts
+            for key in sound_keys(word)
+            for t in part.by_pinyin.get(key, ())
+            if t != word and (t in lexicon or general(t) >= KNOWN_FREQ) and exact & set(pinyin_keys(t))
+        }
+        # The library's own terms (dictionary, synonyms) first: 异位 → 异味, not 一位.
+        return sorted(sorted(found), key=lambda t: (t in lexicon, self.frequency(t)), reverse=True)[:MAX_HOMOPHONES]
 
 
 _FUZZY = [(re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"\bl"), "n"), (re.compile(r"([aei])ng\b"), r"\1n")]
@@ -140,6 +165,10 @@ def correct_plan(
             corrected = True
         elif len(concept.text) == 2 and general(concept.text) < KNOWN_FREQ:
             concept.by_char = True  # two characters jieba left single, e.g. 能退/换吗
+        elif general(concept.text) >= KNOWN_FREQ:
+            # A real word the library never uses: kept as typed (still unknown, so never required
+            # and never "high"), but its exact homophones in the library are looked for too.
+            concept.variants = [*concept.variants, *corrector.homophones(concept.text, general, lexicon)]
     if not corrected or len(plan.folded) > MAX_SUGGESTED_CHARS:
         return None
     suggestion = plan.folded
