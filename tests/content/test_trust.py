@@ -4,6 +4,7 @@ imports do not verify; default owners per category."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from tests_support import build_app, login, publish
@@ -66,9 +67,38 @@ def test_bad_owner_setting_is_a_clear_error(tmp_path):
     assert health.default_owner("售后服务", {"售后": "x"}) is None  # a prefix of the name is not a parent
 
 
+def _imported_days_ago(app, slug: str, days: int) -> None:
+    """Move an entry's creation back, as if it had been imported ``days`` ago."""
+    with app.app_context():
+        from kbsite.content.models import Item
+        from kbsite.db import utcnow, write_session
+
+        with write_session() as sess:
+            sess.query(Item).filter_by(slug=slug).one().created_at = utcnow() - timedelta(days=days)
+
+
+def test_a_fresh_import_is_not_yet_verified_but_not_past_review(site):
+    publish(site, "zz-new", "faq", "七天无理由退货怎么算", "正文", category="售后/退货", summary="签收次日起算。")
+    hit = _agent(site).get("/api/search?q=七天无理由退货").get_json()["results"][0]
+    assert hit["slug"] == "zz-new"
+    trust = hit["trust"]
+    assert trust["verified_at"] is None and trust["stale"] is False
+    assert trust["review_due"] == (date.today() + timedelta(days=90)).isoformat()  # faq: 90 days from import
+    assert trust["label"].startswith("尚未复核 · 负责人：owner1") and "已过复核期" not in trust["label"]
+    page = _agent(site).get("/items/zz-new").get_data(as_text=True)
+    assert "尚未复核" in page and "已过复核期" not in page and "trust-stale" not in page
+
+    _imported_days_ago(site, "zz-new", 91)
+    trust = _agent(site).get("/api/search?q=七天无理由退货").get_json()["results"][0]["trust"]
+    assert trust["stale"] is True and "尚未复核" in trust["label"] and "已过复核期" in trust["label"]
+    assert "trust-stale" in _agent(site).get("/items/zz-new").get_data(as_text=True)
+
+
 def test_results_and_pages_carry_trust_signals(site):
     publish(site, "zz-fresh", "faq", "运费险怎么理赔说明", "正文", category="售后/运费", summary="自动理赔。")
-    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费", summary="旧答案。")
+    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费",
+            summary="运费险怎么理赔：旧答案。")  # the closer match: first while both are current
+    _imported_days_ago(site, "zz-stale", 120)
     with site.app_context():
         from kbsite.auth.models import User
         from kbsite.content import health
