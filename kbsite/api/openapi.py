@@ -53,8 +53,9 @@ SCHEMAS: dict[str, dict] = {
          "effective_until", "open_reports", "label"],
         verified_at=NULLABLE_STR | {"description": "ISO 8601 time of the last check by a person"},
         verified_by=NULLABLE_STR, owner=NULLABLE_STR,
-        stale={"type": "boolean", "description": "Never verified or past its review interval"},
-        review_due=NULLABLE_STR | {"description": "YYYY-MM-DD"},
+        stale={"type": "boolean", "description": "Past its review date (ranked below current entries)"},
+        review_due=NULLABLE_STR | {"description": "YYYY-MM-DD: the review interval after the last verification, "
+                                                  "or after creation when never verified"},
         effective_from=NULLABLE_STR | {"description": "Policies: YYYY-MM-DD this text is in force from"},
         effective_until=NULLABLE_STR | {"description": "Policies: date a scheduled newer text takes over"},
         open_reports={"type": "integer", "minimum": 0, "description": "Agents' reports not yet resolved"},

@@ -19,8 +19,9 @@ from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import can, require
 from kbsite.content import service as content
 from kbsite.content import trust
+from kbsite.db import session
 from kbsite.errors import Invalid, NotFound
-from kbsite.search import log_open, log_search, report_gap
+from kbsite.search import Demotion, log_open, log_search, report_gap
 from kbsite.search import service as search_service
 
 MAX_LIMIT = 50
@@ -51,6 +52,14 @@ def _filter_arg(name: str) -> str | None:
     return request.args.get(name, "")[:MAX_FILTER_CHARS].strip() or None
 
 
+def _past_review() -> Demotion:
+    """Entries past review, demoted by the engine before paging (the set is cached per process)."""
+    stale = current_app.extensions.get("kbsite.stale_slugs")
+    if stale is None:
+        stale = current_app.extensions.setdefault("kbsite.stale_slugs", trust.StaleSlugs())
+    return trust.demotion(stale.get(session(), content.today()))
+
+
 @bp.get("/search")
 @require("search")
 def search():
@@ -63,13 +72,12 @@ def search():
     include_drafts = can(actor, "view_drafts") and request.args.get("drafts") == "1"
     res = search_service().search(
         q, types=types, category=_filter_arg("category"), tag=_filter_arg("tag"),
-        include_drafts=include_drafts, limit=limit, offset=offset,
+        include_drafts=include_drafts, limit=limit, offset=offset, demote=_past_review(),
     )
     logged = offset == 0 and request.args.get("log") != "0"
     source = "api" if g.get("api_user") else "web"
     log_id = log_search(actor, q, res.total, source=source) if logged else None
-    signals = trust.trust_for([h.slug for h in res.hits], content.today(), content.agent_revision)
-    hits = trust.demote_stale(res.hits, signals, lambda h: h.slug, lambda h: h.score)
+    signals = trust.trust_for([h.slug for h in res.hits], content.today())
     when = current_app.jinja_env.filters["localtime"]
     return jsonify(
         query=res.query, total=res.total, message=res.message, suggestion=res.suggestion,
@@ -77,7 +85,7 @@ def search():
         results=[{"slug": h.slug, "title": h.title, "type": h.type, "category": h.category,
                   "tags": h.tags, "snippet": h.snippet, "score": round(h.score, 4),
                   "status": h.status, "trust": signals[h.slug].as_json(when) if h.slug in signals else None}
-                 for h in hits],
+                 for h in res.hits],
     )
 
 

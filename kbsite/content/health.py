@@ -1,7 +1,10 @@
 """Content health: who owns each entry, how often it is re-checked, which entries are stale.
 
-An entry is stale when it was never verified, or when ``verified_at`` plus its
-review interval lies before today. "Today" comes from the caller (views pass
+An entry is due for review one review interval after it was last verified or,
+never verified, after it was created (an import creates entries without
+verifying them). It is stale once that date lies before today. This is the one
+definition: result labels and ranking, the review list, the home counts and the
+dashboard's figures all use it. "Today" comes from the caller (views pass
 ``service.today()``), so tests can pin it.
 """
 
@@ -10,10 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from kbsite import audit, clock, files
 from kbsite.auth.models import User
@@ -26,40 +29,72 @@ MIN_INTERVAL, MAX_INTERVAL = 1, 3650
 
 @dataclass
 class StaleEntry:
-    """One entry due for review, with the date it fell due (None: never verified)."""
+    """One entry due for review, with the date it fell due."""
 
     item: Item
     rev: Revision
-    due: date | None
+    due: date
 
-    def overdue_days(self, today: date) -> int | None:
-        """Days past due, for sorting and display; None when never verified."""
-        return (today - self.due).days if self.due else None
+    def overdue_days(self, today: date) -> int:
+        """Days past due, for sorting and display."""
+        return (today - self.due).days
+
+
+def review_due(last_verified: date | None, created: date | None, interval_days: int) -> date | None:
+    """The review date: ``interval_days`` after the last verification, else after creation.
+
+    None only for an entry without either date (not saved yet): it cannot be overdue.
+    """
+    start = last_verified or created
+    return start + timedelta(days=interval_days) if start is not None else None
+
+
+def _local(at: datetime | None) -> date | None:
+    return clock.local_date(at) if at is not None else None
 
 
 def due_date(item: Item) -> date | None:
-    """The date by which ``item`` must be verified again (None when never verified)."""
-    if item.verified_at is None:
-        return None
-    return clock.local_date(item.verified_at) + timedelta(days=item.review_interval_days)
+    """The date by which ``item`` must be verified (again); see :func:`review_due`."""
+    return review_due(_local(item.verified_at), _local(item.created_at), item.review_interval_days)
+
+
+def past_due(due: date | None, today: date) -> bool:
+    """True once a review date has passed: on the due date itself the entry is still current."""
+    return due is not None and due < today
 
 
 def is_stale(item: Item, today: date) -> bool:
-    """True when the entry was never verified or its review date has passed."""
-    due = due_date(item)
-    return due is None or due < today
+    """True once the entry's review date has passed (never verified: counted from its creation)."""
+    return past_due(due_date(item), today)
 
 
 def stale_entries(today: date, types: tuple[str, ...] = files.KINDS) -> list[StaleEntry]:
-    """Stale entries that have content, most overdue (and never verified) first."""
+    """Stale entries that have content, most overdue first."""
     rows = session().scalars(
         select(Item).where(Item.type.in_(types))
         .options(selectinload(Item.latest), selectinload(Item.published), selectinload(Item.owner))
     )
     out = [StaleEntry(i, i.published or i.latest, due_date(i))
            for i in rows if (i.published or i.latest) is not None and is_stale(i, today)]
-    out.sort(key=lambda e: (e.due is not None, e.due or date.min, e.rev.title))
+    out.sort(key=lambda e: (e.due, e.rev.title))
     return out
+
+
+def stale_slugs(sess: Session, today: date, types: tuple[str, ...] = files.KINDS) -> frozenset[str]:
+    """Slugs of every entry past its review date, filtered by the database (for ranking).
+
+    The rule of :func:`is_stale` as instants: ``local_date(start) + interval < today``
+    holds exactly when ``start`` lies before local midnight of ``today - interval``;
+    one cut-off per review interval in use.
+    """
+    kinds = Item.type.in_(types)
+    intervals = sess.scalars(select(Item.review_interval_days).where(kinds).distinct()).all()
+    if not intervals:
+        return frozenset()
+    start = func.coalesce(Item.verified_at, Item.created_at)
+    past = [and_(Item.review_interval_days == days, start < clock.day_start(today - timedelta(days=days)))
+            for days in intervals]
+    return frozenset(sess.scalars(select(Item.slug).where(kinds, or_(*past))))
 
 
 def by_owner(entries: list[StaleEntry]) -> list[tuple[User | None, list[StaleEntry]]]:

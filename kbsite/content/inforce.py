@@ -7,6 +7,7 @@ newest number breaking ties). Items of other types have no such rule.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -29,6 +30,14 @@ def revision_in_force(sess: Session, item_id: int, on: date) -> Revision | None:
     return sess.scalar(_candidates(on).where(Revision.item_id == item_id).limit(1))
 
 
+def in_force_among(revisions: Iterable[tuple[int, str | None, int]], on: date) -> int | None:
+    """Of approved revisions given as (id, effective_from, number), the id of the one in force on ``on``."""
+    day = on.isoformat()
+    best = max((((effective, number), rev_id) for rev_id, effective, number in revisions
+                if effective and effective <= day), default=None)
+    return best[1] if best else None
+
+
 def policies_in_force(sess: Session, on: date, slugs: list[str] | None = None) -> dict[int, int]:
     """item id -> revision id in force on ``on``, for every policy (or those with these slugs)."""
     query = (
@@ -42,9 +51,8 @@ def policies_in_force(sess: Session, on: date, slugs: list[str] | None = None) -
     )
     if slugs is not None:
         query = query.where(Item.slug.in_(slugs))
-    best: dict[int, tuple[tuple[str, int], int]] = {}
+    by_item: dict[int, list[tuple[int, str | None, int]]] = {}
     for item_id, rev_id, effective, number in sess.execute(query):
-        key = (effective, number)
-        if item_id not in best or key > best[item_id][0]:
-            best[item_id] = (key, rev_id)
-    return {item_id: rev_id for item_id, (_key, rev_id) in best.items()}
+        by_item.setdefault(item_id, []).append((rev_id, effective, number))
+    return {item_id: rev_id for item_id, revs in by_item.items()
+            if (rev_id := in_force_among(revs, on)) is not None}

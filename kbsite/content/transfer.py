@@ -36,7 +36,8 @@ def _library(status: int = 200, **context):
 @require("view_drafts")
 def export_zip():
     """Every item as Markdown with YAML front matter, in the repository layout."""
-    data = files.write_zip(service.export_items())
+    items = service.export_items()
+    data = files.write_zip(items, image_files.zip_members(items))
     name = f"kbsite-library-{clock.today().isoformat()}.zip"
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -45,14 +46,21 @@ def export_zip():
 @bp.post("/import")
 @require("import_library")
 def import_upload():
-    """All-or-nothing import of an uploaded .zip or .md files; errors name file and line."""
+    """All-or-nothing import of an uploaded .zip or .md files; errors name file and line.
+
+    A zip carries its entries' images (``<slug>.images/`` beside each file, as the export
+    writes them); they are checked and stored first. Single .md files can only reference
+    images the site already has.
+    """
     uploads = [f for f in request.files.getlist("files") if f and f.filename]
     if not uploads:
         return _library(400, errors=["请选择要导入的 .zip 或 .md 文件"])
     default_type = request.form.get("default_type") or None
     reader = imports.lenient_reader(default_type if default_type in files.KINDS else None)
     try:
-        items = _parse_uploads(uploads, reader)
+        items, zips = _parse_uploads(uploads, reader)
+        for name, data in zips:
+            image_files.import_zip(items, data, name)
         image_files.require_stored(items)
         report = service.import_items(items, current_user)
     except files.ImportFailed as exc:
@@ -63,16 +71,23 @@ def import_upload():
     return _library(report=report, derived=reader.derived)
 
 
-def _parse_uploads(uploads, parse) -> list[files.ItemData]:
-    """A zip is read in memory; .md files are parsed by name (the upload name is never a path)."""
+def _parse_uploads(uploads, parse) -> tuple[list[files.ItemData], list[tuple[str, bytes]]]:
+    """The items of every upload, and each zip's (name, bytes) for its images.
+
+    A zip is read in memory; .md files are parsed by name (the upload name is never a path).
+    """
     items: list[files.ItemData] = []
+    zips: list[tuple[str, bytes]] = []
     errors: list[files.FileError] = []
     for upload in uploads:
         name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
         data = upload.stream.read(files.MAX_FILE_BYTES * 50 + 1)
         try:
             if name.lower().endswith(".zip"):
+                if any(z == name for z, _ in zips):
+                    raise files.FileError(name, None, "同名的压缩包上传了两次")
                 items += files.read_zip(data, source=name, parse=parse)
+                zips.append((name, data))
             else:
                 items.append(parse(data, name, source=name))
         except files.ImportFailed as exc:
@@ -83,7 +98,7 @@ def _parse_uploads(uploads, parse) -> list[files.ItemData]:
     errors += [files.FileError(s, None, "slug 重复") for s in {s for s in slugs if slugs.count(s) > 1}]
     if errors:
         raise files.ImportFailed(errors)
-    return items
+    return items, zips
 
 
 @bp.app_template_filter("basename")

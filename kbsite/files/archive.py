@@ -66,10 +66,13 @@ def _load(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source: str, budget
     return parse(data, member.filename, source=src)
 
 
-def write_zip(items: Iterable[ItemData]) -> bytes:
-    """The library as a zip in the repository layout (content/…, scripts_lib/…)."""
+def write_zip(items: Iterable[ItemData], extra: Iterable[tuple[str, bytes]] = ()) -> bytes:
+    """The library as a zip in the repository layout (content/…, scripts_lib/…), plus ``extra``
+    members (name, bytes) such as the entries' images."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in items:
             archive.writestr(export_relpath(item).as_posix(), dump_item(item))
+        for name, data in extra:
+            archive.writestr(name, data)
     return buf.getvalue()

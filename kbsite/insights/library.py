@@ -1,25 +1,26 @@
 """Library statistics for the dashboard: content by kind and category, staleness over time,
 reviews waiting, most-copied templates; no HTTP here.
 
-Staleness follows ``kbsite.content.health``: an entry is stale on day D when it
-was never verified by D, or the date of its last verification plus its review
-interval is before D. The verification history is rebuilt from what the
-database keeps: the item's current ``verified_at``, the audit events
-``item.verify`` (written by ``health.verify``), and the import that created an
-entry (an imported entry starts verified). Approving a revision is not a
+Staleness follows ``kbsite.content.health`` (``health.review_due``): an entry is
+stale on day D when its review date as of D (its last verification on or before
+D, else its creation, plus its review interval) is before D. The verification
+history is rebuilt from what the database keeps: the item's current
+``verified_at`` and the audit events ``item.verify`` (written by
+``health.verify``). Neither an import nor approving a revision is a
 verification, as in ``health``. Entries count only from the day they were created.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from kbsite import clock, files
 from kbsite.audit import AuditEvent
+from kbsite.content import health
 from kbsite.content.models import Item, Revision
 
 VERIFY_ACTIONS = ("item.verify",)
@@ -53,15 +54,11 @@ def verification_history(sess: Session) -> dict[int, list[date]]:
     items = {i.id: i for i in sess.scalars(select(Item).where(Item.type.in_(files.KINDS)))}
     history: dict[int, list[date]] = {i: ([clock.local_date(it.verified_at)] if it.verified_at else [])
                                       for i, it in items.items()}
-    imported = sess.execute(
-        select(Revision.item_id, Revision.published_at)
-        .where(Revision.number == 1, Revision.published_at.is_not(None), Revision.message.like("导入%"))
-    )
     by_slug = {f"item:{it.slug}": i for i, it in items.items()}
     events = sess.execute(
         select(AuditEvent.target, AuditEvent.at).where(AuditEvent.action.in_(VERIFY_ACTIONS))
     )
-    for item_id, at in [*imported, *((by_slug.get(t), at) for t, at in events)]:
+    for item_id, at in ((by_slug.get(t), at) for t, at in events):
         if item_id in history:
             history[item_id].append(clock.local_date(at))
     return {i: sorted(set(v)) for i, v in history.items()}
@@ -75,10 +72,12 @@ def stale_counts(sess: Session, days: list[date]) -> list[int]:
 
 
 def _stale_on(item: Item, verified: list[date], day: date) -> bool:
-    if clock.local_date(item.created_at) > day:
+    created = clock.local_date(item.created_at)
+    if created > day:
         return False
     last = max((v for v in verified if v <= day), default=None)
-    return last is None or last + timedelta(days=item.review_interval_days) < day
+    due = health.review_due(last, created, item.review_interval_days)
+    return due is not None and due < day
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 from kbsite.search.engine import MESSAGE_EMPTY, MESSAGE_JUNK, SearchEngine
 from kbsite.search.health import check_index_folder
 from kbsite.search.log import SearchLog, log_open, log_search, report_gap
-from kbsite.search.model import Hit, SearchDoc, SearchResults
+from kbsite.search.model import Demotion, Hit, SearchDoc, SearchResults
 from kbsite.search.outbox import record as record_change
 from kbsite.search.outbox import record_everything as record_all_changed
 from kbsite.search.store import SearchIndexError
@@ -29,6 +29,7 @@ __all__ = [
     "MESSAGE_EMPTY",
     "MESSAGE_JUNK",
     "MESSAGE_UNAVAILABLE",
+    "Demotion",
     "Hit",
     "SearchDoc",
     "SearchEngine",

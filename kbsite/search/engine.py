@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from kbsite.search.analysis import (
     segmenter,
     term_cutter,
 )
-from kbsite.search.model import Hit, SearchDoc, SearchResults
+from kbsite.search.model import Demotion, Hit, SearchDoc, SearchResults
 from kbsite.search.query import (
     Concept,
     PhraseScanner,
@@ -85,6 +86,9 @@ class SearchEngine:
         self._readers = Readers(self.index_dir, self._segments)
         self._vocabularies: dict[str, SegmentVocabulary] = {}  # by segment id, across searchers
         self._facet_cache = FacetCache()
+        # Per view: the slugs of the last Demotion seen and the docnums they cover.
+        self._demoted: weakref.WeakKeyDictionary[Evaluator, tuple[frozenset[str], np.ndarray]] = (
+            weakref.WeakKeyDictionary())
         self.set_synonyms(synonyms)
 
     # ----- index lifecycle -------------------------------------------------
@@ -241,11 +245,13 @@ class SearchEngine:
         include_drafts: bool = False,
         limit: int = 10,
         offset: int = 0,
+        demote: Demotion | None = None,
     ) -> SearchResults:
         """Ranked, filtered, faceted results for whatever the user typed or pasted.
 
-        Answers are remembered per index state (the view) and synonym set: agents
-        typing the same prefixes ("退", "退款"…) cost one analysis, not one each.
+        Answers are remembered per index state (the view), synonym set and demotion:
+        agents typing the same prefixes ("退", "退款"…) cost one analysis, not one each.
+        ``demote`` scales the scores of some entries (those past review) before any page is taken.
         """
         text = q if isinstance(q, str) else ""
         limit = max(1, min(int(limit), MAX_LIMIT))
@@ -259,17 +265,18 @@ class SearchEngine:
 
         def compute() -> SearchResults:
             return self._search(view, phrasing, text, types=type_key, category=category, tag=tag,
-                                include_drafts=include_drafts, limit=limit, offset=offset)
+                                include_drafts=include_drafts, limit=limit, offset=offset, demote=demote)
 
         with self._readers.reading() as view:
             if len(text) > MEMO_MAX_CHARS:  # pasted chats rarely come twice
                 return compute()
-            key = (text, type_key, category, tag, bool(include_drafts), limit, offset, phrasing)
+            key = (text, type_key, category, tag, bool(include_drafts), limit, offset, phrasing, demote)
             return _copy(view.memo.get(key, compute))  # callers may reorder or edit their copy
 
     def _search(
         self, view: View, phrasing: tuple, text: str, *, types: tuple[str, ...] | None,
         category: str | None, tag: str | None, include_drafts: bool, limit: int, offset: int,
+        demote: Demotion | None = None,
     ) -> SearchResults:
         synonyms, scanner, _ = phrasing
         plan = plan_query(text, self._tk, scanner, synonyms)
@@ -278,6 +285,7 @@ class SearchEngine:
         searcher, evaluator = view.searcher, self._evaluator(view)
         filters = (types, category, tag, include_drafts)
         plan, matches, judgement, suggestion = self._best_reading(view, plan, filters)
+        matches = self._demoted_matches(evaluator, matches, demote)
         if include_drafts:
             ranked = _dedupe(searcher, matches.best())
             docs = [d for _, d in ranked]
@@ -322,6 +330,23 @@ class SearchEngine:
         matches = evaluator.matches(query)
         allowed = _allowed(evaluator, *filters)
         return matches if allowed is None else matches.allowed(allowed)
+
+    def _demoted_matches(self, evaluator: Evaluator, matches: Matches, demote: Demotion | None) -> Matches:
+        """``matches`` with the demoted entries' scores scaled by the demotion's factor."""
+        if demote is None or not demote.slugs or demote.factor == 1.0 or not len(matches):
+            return matches
+        cached = self._demoted.get(evaluator)
+        if cached is None or (cached[0] is not demote.slugs and cached[0] != demote.slugs):
+            with self._build:
+                slugs = evaluator.reader.column_reader("slug")
+                mask = np.fromiter((s in demote.slugs for s in slugs), dtype=bool, count=evaluator.doc_count)
+                cached = self._demoted[evaluator] = (demote.slugs, mask)
+        hit = cached[1][matches.docs]
+        if not hit.any():
+            return matches
+        scores = matches.scores.copy()
+        scores[hit] *= demote.factor
+        return Matches(matches.docs, scores)
 
     def _facets(self, evaluator: Evaluator, docs) -> dict[str, dict[str, int]]:
         return self._facet_columns(evaluator).count(docs)

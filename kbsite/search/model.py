@@ -30,6 +30,17 @@ class SearchDoc:
         return cls(doc_id=f"{slug}@{status}", slug=slug, status=status, **fields)
 
 
+@dataclass(frozen=True)
+class Demotion:
+    """Entries (by slug) whose relevance counts only ``factor`` of itself, e.g. those past review.
+
+    The engine applies it to every match before taking a page, so one order holds across pages.
+    """
+
+    slugs: frozenset[str]
+    factor: float
+
+
 @dataclass
 class Hit:
     """One result; ``snippet`` and ``title_html`` are safe HTML with ``<mark>``."""

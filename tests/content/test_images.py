@@ -237,3 +237,94 @@ def test_backup_and_restore_keep_images(library_app, tmp_path):
         assert report.rows["images"] == 1
         assert images.get(ref["sha256"]).data == picture("JPEG")
     target.extensions["kbsite.db"].engine.dispose()
+
+
+def _library_zip(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def _upload(app, data: bytes, name: str = "library.zip"):
+    from kbsite.auth import service
+
+    with app.app_context():
+        from kbsite.auth.models import User
+        from kbsite.db import session
+
+        if session().query(User).filter_by(username="boss").first() is None:
+            service.create_user("boss", "admin", "correct-horse-battery")
+    client = app.test_client()
+    assert login(client, "boss").status_code == 302
+    return client.post("/library/import", data={"files": [(io.BytesIO(data), name)]},
+                       content_type="multipart/form-data")
+
+
+def test_browser_export_then_import_carries_the_image_files(as_role, library_app, tmp_path):
+    import zipfile
+
+    with library_app.app_context():
+        ref = images.store(picture("PNG"), "尺码表.png")
+    publish(library_app, "zz-chart", "faq", "尺码表在哪", "正文", summary="见图。", images=[ref])
+    exported = as_role("trainer").get("/library/export.zip")
+    assert exported.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        assert archive.read("content/faq/zz-chart.images/尺码表.png") == picture("PNG")  # as `kbsite export`
+        only_chart = {n: archive.read(n) for n in archive.namelist() if "zz-chart" in n}
+
+    fresh = build_app(tmp_path / "fresh")
+    resp = _upload(fresh, _library_zip(only_chart))
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    with fresh.app_context():
+        from kbsite.content import service
+
+        assert images.get(ref["sha256"]).data == picture("PNG")
+        assert service.get_item("zz-chart").published.meta["images"] == [ref]
+    fresh.extensions["kbsite.db"].engine.dispose()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"content/faq/zz-chart.images/尺码表.png": picture("PNG", colour=(0, 0, 0))}, "sha256 不符"),
+    ({"content/faq/zz-chart.images/尺码表.png": None}, "找不到图片文件"),
+    ({"content/faq/zz-chart.images/尺码表.png": b"<svg onload=alert(1)>"}, "不是 PNG、JPEG 或 WebP"),
+])
+def test_browser_import_refuses_a_zip_with_bad_images_and_writes_nothing(tmp_path, change, message):
+    from kbsite import files
+    from kbsite.content import image_files
+
+    ref = {"name": "尺码表.png", "sha256": images.check(picture("PNG")).sha256}
+    item = files.ItemData(slug="zz-chart", type="faq", title="尺码表在哪", category="售后", body="正文",
+                          meta={"summary": "见图。", "images": [ref]}, source="zz-chart.md")
+    members = {"content/faq/zz-chart.md": files.dump_item(item).encode(),
+               "content/faq/zz-chart.images/尺码表.png": picture("PNG")}
+    members.update(change)
+    fresh = build_app(tmp_path / "fresh")
+    resp = _upload(fresh, _library_zip({k: v for k, v in members.items() if v is not None}))
+    assert resp.status_code == 400 and message in resp.get_data(as_text=True)
+    with fresh.app_context():
+        from kbsite.content import service
+        from kbsite.errors import NotFound
+
+        with pytest.raises(NotFound):
+            service.get_item("zz-chart")
+        assert image_files._known({ref["sha256"]}) == set()
+    fresh.extensions["kbsite.db"].engine.dispose()
+
+
+def test_single_markdown_upload_needs_images_already_on_the_site(tmp_path):
+    from kbsite import files
+
+    ref = {"name": "尺码表.png", "sha256": images.check(picture("PNG")).sha256}
+    item = files.ItemData(slug="zz-chart", type="faq", title="尺码表在哪", category="售后", body="正文",
+                          meta={"summary": "见图。", "images": [ref]}, source="zz-chart.md")
+    fresh = build_app(tmp_path / "fresh")
+    resp = _upload(fresh, files.dump_item(item).encode(), "zz-chart.md")
+    assert resp.status_code == 400 and "打包成 zip 上传" in resp.get_data(as_text=True)
+    with fresh.app_context():
+        images.store(picture("PNG"), "尺码表.png")
+    assert _upload(fresh, files.dump_item(item).encode(), "zz-chart.md").status_code == 200
+    fresh.extensions["kbsite.db"].engine.dispose()

@@ -4,6 +4,7 @@ imports do not verify; default owners per category."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from tests_support import build_app, login, publish
@@ -66,9 +67,38 @@ def test_bad_owner_setting_is_a_clear_error(tmp_path):
     assert health.default_owner("售后服务", {"售后": "x"}) is None  # a prefix of the name is not a parent
 
 
+def _imported_days_ago(app, slug: str, days: int) -> None:
+    """Move an entry's creation back, as if it had been imported ``days`` ago."""
+    with app.app_context():
+        from kbsite.content.models import Item
+        from kbsite.db import utcnow, write_session
+
+        with write_session() as sess:
+            sess.query(Item).filter_by(slug=slug).one().created_at = utcnow() - timedelta(days=days)
+
+
+def test_a_fresh_import_is_not_yet_verified_but_not_past_review(site):
+    publish(site, "zz-new", "faq", "七天无理由退货怎么算", "正文", category="售后/退货", summary="签收次日起算。")
+    hit = _agent(site).get("/api/search?q=七天无理由退货").get_json()["results"][0]
+    assert hit["slug"] == "zz-new"
+    trust = hit["trust"]
+    assert trust["verified_at"] is None and trust["stale"] is False
+    assert trust["review_due"] == (date.today() + timedelta(days=90)).isoformat()  # faq: 90 days from import
+    assert trust["label"].startswith("尚未复核 · 负责人：owner1") and "已过复核期" not in trust["label"]
+    page = _agent(site).get("/items/zz-new").get_data(as_text=True)
+    assert "尚未复核" in page and "已过复核期" not in page and "trust-stale" not in page
+
+    _imported_days_ago(site, "zz-new", 91)
+    trust = _agent(site).get("/api/search?q=七天无理由退货").get_json()["results"][0]["trust"]
+    assert trust["stale"] is True and "尚未复核" in trust["label"] and "已过复核期" in trust["label"]
+    assert "trust-stale" in _agent(site).get("/items/zz-new").get_data(as_text=True)
+
+
 def test_results_and_pages_carry_trust_signals(site):
     publish(site, "zz-fresh", "faq", "运费险怎么理赔说明", "正文", category="售后/运费", summary="自动理赔。")
-    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费", summary="旧答案。")
+    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费",
+            summary="运费险怎么理赔：旧答案。")  # the closer match: first while both are current
+    _imported_days_ago(site, "zz-stale", 120)
     with site.app_context():
         from kbsite.auth.models import User
         from kbsite.content import health
@@ -92,6 +122,60 @@ def test_results_and_pages_carry_trust_signals(site):
     assert 'id="trust"' in page and "已过复核期" in page and "1 条客服反馈待处理" in page and "尚未复核" in page
     page = client.get("/items/zz-fresh").get_data(as_text=True)
     assert 'id="verified"' in page and "负责人：" in page
+
+
+def test_stale_entries_are_demoted_before_paging(site):
+    """One page at a time, the current answer still comes first; a change of review state shows at once."""
+    publish(site, "zz-fresh", "faq", "运费险怎么理赔说明", "正文", category="售后/运费", summary="自动理赔。")
+    publish(site, "zz-stale", "faq", "运费险怎么理赔", "正文", category="售后/运费",
+            summary="运费险怎么理赔：旧答案。")  # the closer match: first while both are current
+    client = _agent(site)
+
+    def pages() -> list[str]:
+        return [client.get(f"/api/search?q=运费险怎么理赔&limit=1&offset={n}").get_json()["results"][0]["slug"]
+                for n in (0, 1)]
+
+    with site.app_context():
+        from kbsite.auth.models import User
+        from kbsite.content import health
+        from kbsite.db import session
+
+        owner = session().query(User).filter_by(username="owner1").one()
+        health.set_interval("zz-fresh", 365, owner)
+    assert pages() == ["zz-stale", "zz-fresh"]  # both current: the closer match first
+    site.config["TODAY"] = (date.today() + timedelta(days=100)).isoformat()  # zz-stale's 90 days are over
+    assert pages() == ["zz-fresh", "zz-stale"]  # past review: below the current one, on every page
+    whole = client.get("/api/search?q=运费险怎么理赔&limit=2").get_json()["results"]
+    assert [h["slug"] for h in whole] == pages() and whole[0]["score"] > whole[1]["score"]
+    assert [h["trust"]["stale"] for h in whole] == [False, True]
+    with site.app_context():
+        health.set_interval("zz-stale", 365, owner)  # a trainer's change reaches ranking at once
+    assert pages() == ["zz-stale", "zz-fresh"]
+
+
+def test_trust_of_a_page_costs_the_same_few_queries_whatever_its_length(site):
+    from sqlalchemy import event
+
+    for n in range(12):
+        kind = "policy" if n % 3 == 0 else "faq"
+        publish(site, f"zz-{n}", kind, f"退货运费规则第{n}条", f"规则{n}", category="售后/运费",
+                summary="买家承担。", effective_from="2026-01-01")
+    with site.app_context():
+        from kbsite.content import service, trust
+        from kbsite.db import database
+
+        statements: list[str] = []
+        engine = database().engine
+        listener = lambda *args, **kw: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            signals = trust.trust_for([f"zz-{n}" for n in range(12)], service.today())
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert len(signals) == 12 and len([s for s in statements if s.startswith("SELECT")]) == 2
+        for n in (0, 1, 3):  # the same signals as the entry page's, one entry at a time
+            item = service.get_item(f"zz-{n}")
+            assert signals[f"zz-{n}"] == trust.trust_of(item, service.agent_revision(item), service.today())
 
 
 def test_policy_dates_in_force(site):

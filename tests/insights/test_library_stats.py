@@ -30,6 +30,7 @@ def at(y, m, d) -> datetime:
 
 def test_stale_counts_rebuild_verification_history(app, make_user):
     from kbsite import audit
+    from kbsite.content import health
     from kbsite.db import session, write_session
 
     trainer = make_user("trainer")
@@ -39,15 +40,20 @@ def test_stale_counts_rebuild_verification_history(app, make_user):
             a = _item(sess, "a", "faq", at(2026, 9, 1), verified=at(2026, 11, 10))
             sess.add(audit.AuditEvent(action="item.verify", target="item:a", at=at(2026, 10, 1)))
             sess.add(audit.AuditEvent(action="item.verify", target="item:a", at=at(2026, 11, 10)))
-            _item(sess, "b", "policy", at(2026, 10, 20))                   # never verified
+            # never verified: due 30 days after it was created (19 Nov), stale from 20 Nov
+            _item(sess, "b", "policy", at(2026, 10, 20))
             _item(sess, "c", "template", at(2026, 11, 20), verified=at(2026, 11, 20))  # created later
+            _item(sess, "d", "case", at(2026, 9, 1))                       # never verified: stale from 2 Oct
             _item(sess, "syn", "synonyms", at(2026, 9, 1))                 # config: not content
             assert a.id
         days = [date(2026, 9, 15), date(2026, 10, 25), date(2026, 11, 5), date(2026, 11, 15), date(2026, 11, 25)]
-        assert library.stale_counts(session(), days) == [1, 1, 2, 1, 1]
-        assert library.content_by_kind(session()) == [("faq", 1), ("policy", 1), ("template", 1), ("case", 0),
+        # a: due 1 Oct (created), 31 Oct, then 10 Dec; b from 20 Nov; d from 2 Oct
+        assert library.stale_counts(session(), days) == [0, 1, 2, 1, 2]
+        # today's figure is the review list's
+        assert library.stale_counts(session(), [date(2026, 11, 25)]) == [len(health.stale_entries(date(2026, 11, 25)))]
+        assert library.content_by_kind(session()) == [("faq", 1), ("policy", 1), ("template", 1), ("case", 1),
                                                     ("announcement", 0)]
-        assert library.content_by_category(session()) == [("售后", 3)]
+        assert library.content_by_category(session()) == [("售后", 4)]
         assert trainer.id
 
 

@@ -152,7 +152,8 @@ def test_item_api_matches_the_spec(spec, reader, shared_app):
     conforms(spec, "/items/{slug}", "get", faq)
     data = faq.json
     assert data["summary"] and data["markdown"] and "<" in data["html"] and data["revision"] >= 1
-    assert data["trust"]["stale"] is True and data["verified_at"] is None  # imports do not verify
+    assert data["verified_at"] is None and data["trust"]["label"].startswith("尚未复核")  # imports do not verify
+    assert data["trust"]["stale"] is False and data["trust"]["review_due"]  # ... yet due one interval after
     tpl = reader.get("/api/items/exchange-size")
     conforms(spec, "/items/{slug}", "get", tpl)
     assert "{{客户称呼}}" in tpl.json["markdown"]
