@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kbsite import audit, clock
@@ -23,7 +23,7 @@ from kbsite.auth.permissions import can
 from kbsite.db import session, utcnow, write_session
 from kbsite.errors import Conflict, Forbidden, Invalid, NotFound
 from kbsite.training import catalog, recertify
-from kbsite.training.models import Assignment, Attempt, LessonRead
+from kbsite.training.models import Assignment, Attempt, LessonRead, ReplyMarking
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -102,23 +102,38 @@ class Record:
 
 
 def record_of(user_id: int) -> Record:
-    """Everything progress is computed from, in two queries."""
+    """Everything progress is computed from, in two queries.
+
+    A quiz counts as passed when its grade became final: at submission for an
+    attempt graded at once, at the trainer's last decision for one that waited
+    in the 待批改 queue (so course completion and certificate dates follow it).
+    """
     reads = {r.lesson_slug: r.read_at for r in session().scalars(
         select(LessonRead).where(LessonRead.user_id == user_id))}
     best: dict[str, float] = {}
     passed_at: dict[str, datetime] = {}
     attempts: dict[str, int] = {}
     last_passed: dict[str, datetime] = {}
-    for a in session().scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "open")
-                               .order_by(Attempt.finished_at)):
+    decided = (select(ReplyMarking.attempt_id, func.max(ReplyMarking.marked_at).label("at"))
+               .group_by(ReplyMarking.attempt_id).subquery())
+    rows = session().execute(select(Attempt, decided.c.at).outerjoin(decided, decided.c.attempt_id == Attempt.id)
+                             .where(Attempt.user_id == user_id, Attempt.state != "open")).all()
+    for a, at in sorted(((a, final_at(a, at)) for a, at in rows), key=lambda r: (r[1] is None, r[1] or r[0].started_at)):
         attempts[a.quiz_slug] = attempts.get(a.quiz_slug, 0) + 1
         if a.score_percent is not None:  # a reply still 待批改 has no final score yet
             best[a.quiz_slug] = max(best.get(a.quiz_slug, 0.0), a.score_percent)
         if a.passed and a.quiz_slug not in passed_at:
-            passed_at[a.quiz_slug] = a.finished_at
+            passed_at[a.quiz_slug] = at
         if a.passed:
-            last_passed[a.quiz_slug] = a.finished_at
+            last_passed[a.quiz_slug] = at
     return Record(reads, best, passed_at, attempts, last_passed)
+
+
+def final_at(attempt: Attempt, last_decision: datetime | None) -> datetime | None:
+    """When the attempt's grade became final: the trainer's last decision if it waited for one."""
+    if last_decision is not None and attempt.state == "graded":
+        return max(last_decision, attempt.finished_at) if attempt.finished_at else last_decision
+    return attempt.finished_at
 
 
 @dataclass

@@ -107,3 +107,32 @@ def test_sure_replies_never_reach_the_queue(lib, signed_in):
     c = signed_in("newbie")
     passed = _submit(lib, c, "非常抱歉，麻烦您拍照发给我，我们马上为您补发。")
     assert attempt_row(lib, passed).state == "graded" and _marking(lib, passed) is None
+
+
+def test_a_reviewed_step_is_done_when_the_trainer_decides_not_when_submitted(lib, signed_in):
+    """Completion and certificate dates follow the trainer's decision (the grade is final only then)."""
+    from datetime import timedelta
+
+    from kbsite.auth.models import User
+    from kbsite.db import session
+    from kbsite.training import marking, progress
+    from kbsite.training.models import Certificate
+
+    publish(lib, "one-course", "course", {"steps": [{"quiz": "known-quiz"}]}, title="一门课")
+    c = signed_in("newbie")
+    signed_in("coach", "trainer")
+    attempt_id = _submit(lib, c, UNSURE)
+    submitted = attempt_row(lib, attempt_id).finished_at
+    decided = submitted + timedelta(days=3, hours=5)
+    with lib.app_context():
+        coach = session().scalar(select(User).where(User.username == "coach"))
+        marking.decide(coach, _marking(lib, attempt_id).id, action="override", score=100, comment="要点都到了",
+                       now=decided)
+    with lib.app_context():
+        assert progress.record_of(c.user.id).passed_at["known-quiz"] == decided
+        course = progress.all_progress(session().get(User, c.user.id))["one-course"]
+        assert course.complete and course.completed_at == decided
+    assert c.get("/training/certificates/one-course").status_code == 200
+    with lib.app_context():
+        cert = session().scalar(select(Certificate).where(Certificate.course_slug == "one-course"))
+        assert cert.completed_at == decided != submitted
