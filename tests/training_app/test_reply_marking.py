@@ -107,3 +107,35 @@ def test_sure_replies_never_reach_the_queue(lib, signed_in):
     c = signed_in("newbie")
     passed = _submit(lib, c, "非常抱歉，麻烦您拍照发给我，我们马上为您补发。")
     assert attempt_row(lib, passed).state == "graded" and _marking(lib, passed) is None
+
+
+def test_the_queue_names_questions_by_place_and_prompt_never_by_file_id(lib, signed_in):
+    quiz = known_quiz()
+    number = [q.id for q in quiz.questions].index("r1") + 1
+    prompt = quiz.question("r1").prompt
+    c = signed_in("newbie")
+    trainer = signed_in("coach", "trainer")
+    attempt_id = _submit(lib, c, UNSURE)
+    marking = _marking(lib, attempt_id)
+    queue = trainer.get("/training/manage/marking").get_data(as_text=True)
+    item = trainer.get(f"/training/manage/marking/{marking.id}").get_data(as_text=True)
+    for page in (queue, item):
+        assert f"第 {number} 题" in page and prompt[:20] in page
+        assert "· r1" not in page and ">r1<" not in page
+    trainer.post(f"/training/manage/marking/{marking.id}", data={"action": "confirm"})
+    done = trainer.get("/training/manage/marking").get_data(as_text=True)
+    assert "最近批改" in done and f"第 {number} 题" in done and ">r1<" not in done
+
+
+def test_most_missed_questions_are_named_by_place_not_by_file_id(lib, signed_in):
+    quiz = known_quiz()
+    c = signed_in("newbie")
+    trainer = signed_in("coach", "trainer")
+    attempt_id = start(c)
+    form = answers(quiz, attempt_row(lib, attempt_id).seed, right=False)
+    assert c.post(f"/training/attempts/{attempt_id}/submit", data=form).status_code == 302
+    page = trainer.get("/training/manage").get_data(as_text=True)
+    missed = page.split('class="history missed"', 1)[1].split("</table>", 1)[0]
+    assert "第 1 题" in missed and quiz.questions[0].prompt[:10] in missed
+    for q in quiz.questions:
+        assert f"· {q.id}<" not in missed and f"· {q.id}\n" not in missed
