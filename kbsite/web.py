@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
         FEEDBACK_KINDS=FEEDBACK_KINDS, searchable_types=types.searchable, summary_types=types.summary_types,
         editor_fields=lambda key: getattr(types.get(key), "editor", None),
+        required_keys=lambda key: getattr(types.get(key), "required", ()),
         type_labels=lambda: dict(types.LABELS),
     )
     app.jinja_env.globals["zone_label"] = clock.zone_label
