@@ -130,3 +130,14 @@ def test_editor_errors_name_form_fields_not_file_keys(app, as_role):
         flash = resp.get_data(as_text=True).split('class="flash', 1)[1].split("</div>", 1)[0]
         assert "「简答」" in flash, (type_, flash)
         assert not [k for k in types.FIELD_LABELS if re.search(rf"(?<![A-Za-z_]){k}(?![A-Za-z_])", flash)], flash
+
+
+def test_history_of_an_untouched_entry_says_so_instead_of_offering_an_empty_compare(trainer):
+    page = trainer.get("/items/seven-day-return/history").get_data(as_text=True)
+    assert "比较所选版本" not in page and 'id="single-revision"' in page
+    assert 'id="no-events"' in page  # the 操作记录 card is never an empty box
+    trainer.post("/items/seven-day-return/edit", data={
+        "base": "1", "title": "七天无理由退货", "category": "售后/退换货", "summary": "签收后七天内可退。",
+        "effective_from": "2024-01-01", "body": "改过的正文。", "message": "改写", "save": "1"})
+    page = trainer.get("/items/seven-day-return/history").get_data(as_text=True)
+    assert "比较所选版本" in page and 'id="single-revision"' not in page and 'id="no-events"' not in page
