@@ -139,3 +139,13 @@ def test_most_missed_questions_are_named_by_place_not_by_file_id(lib, signed_in)
     assert "第 1 题" in missed and quiz.questions[0].prompt[:10] in missed
     for q in quiz.questions:
         assert f"· {q.id}<" not in missed and f"· {q.id}\n" not in missed
+
+
+def test_the_preview_rubric_names_written_questions_by_place_and_prompt(lib, signed_in):
+    quiz = known_quiz()
+    number = [q.id for q in quiz.questions].index("r1") + 1
+    trainer = signed_in("coach", "trainer")
+    page = trainer.get("/training/manage/quizzes/known-quiz/preview").get_data(as_text=True)
+    rubric = page.split('id="try-rubric"', 1)[1]
+    heading = rubric.split("<h3>", 1)[1].split("</h3>", 1)[0]
+    assert f"第 {number} 题" in heading and "r1" not in heading
