@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         TYPE_LABELS=TYPE_LABELS, STATE_LABELS=STATE_LABELS, ROLE_LABELS=ROLE_LABELS,
         FEEDBACK_KINDS=FEEDBACK_KINDS, searchable_types=types.searchable, summary_types=types.summary_types,
         editor_fields=lambda key: getattr(types.get(key), "editor", None),
+        required_keys=lambda key: getattr(types.get(key), "required", ()),
         type_labels=lambda: dict(types.LABELS),
     )
     app.jinja_env.globals["zone_label"] = clock.zone_label
@@ -86,12 +87,20 @@ def _csrf_error(exc: CSRFError):
     return error_response(400, "表单已过期或缺少安全令牌，请刷新页面后重试（您输入的内容仍在浏览器中）")
 
 
+# Werkzeug's descriptions are English developer text: every status gets a Chinese message instead.
+HTTP_MESSAGES = {
+    400: "请求有误，请返回上一页检查后重试", 401: "请先登录", 403: "您没有权限访问此页面",
+    404: "页面不存在", 405: "不支持该请求方法", 409: "当前状态下不能这样操作",
+    413: "提交的内容过大", 415: "不支持的文件或内容格式", 429: "操作过于频繁，请稍后再试",
+    500: "服务器出错了，请稍后再试；如果一直这样，请联系管理员",
+    503: "服务暂时不可用，请稍后再试",
+}
+
+
 def _http_error(exc: HTTPException):
-    messages = {
-        404: "页面不存在", 405: "不支持该请求方法", 413: "提交的内容过大",
-        429: "操作过于频繁，请稍后再试",
-    }
     limit = getattr(exc, "limit", None)  # flask-limiter: a limit with its own Chinese message
     if exc.code == 429 and isinstance(getattr(limit, "error_message", None), str):
         return error_response(429, exc.description)
-    return error_response(exc.code or 500, messages.get(exc.code, exc.description or "请求出错"))
+    code = exc.code or 500
+    fallback = "服务器出错了，请稍后再试" if code >= 500 else "请求没有完成，请返回上一页重试"
+    return error_response(code, HTTP_MESSAGES.get(code, fallback))

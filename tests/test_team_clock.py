@@ -6,6 +6,7 @@ import csv
 import io
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from tests_support import PASSWORD, build_app
@@ -154,3 +155,32 @@ def test_pages_show_times_in_the_team_zone(app, make_user, at):
     page = c.get("/admin/users").get_data(as_text=True)
     assert "2026-12-01 00:00" in page and "2026-11-30 16:00" not in page
     assert "页面上的时间均为北京时间" in page
+
+
+ZONE_WORDS = ("北京时间", "UTC", "Asia/", "GMT")
+
+
+def test_no_template_or_script_names_a_zone_itself():
+    """Pages name the zone through zone_label(): a hard-coded one is wrong for any other team."""
+    root = Path(__file__).resolve().parents[1] / "kbsite"
+    offenders = [f"{path.relative_to(root)}: {word}"
+                 for path in [*root.glob("templates/**/*.html"), *root.glob("static/**/*.js")]
+                 for word in ZONE_WORDS if word in path.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+def test_pages_of_a_team_in_another_zone_name_that_zone(tmp_path):
+    app = build_app(tmp_path / "berlin", TIMEZONE="Europe/Berlin")
+    with app.app_context():
+        from kbsite.auth import service
+
+        service.create_user("boss", "admin", PASSWORD)
+    from tests_support import login
+
+    c = app.test_client()
+    login(c, "boss")
+    for url in ("/admin/audit", "/insights/", "/insights/gaps"):
+        page = c.get(url).get_data(as_text=True)
+        assert "Europe/Berlin" in page, url
+        assert not [w for w in ZONE_WORDS if w in page], url
+    app.extensions["kbsite.db"].engine.dispose()

@@ -23,16 +23,10 @@ from kbsite import files
 from kbsite.content import diff
 from kbsite.content.forms import split_tags
 from kbsite.content.service import Draft
+from kbsite.content.types import FIELD_LABELS
 from kbsite.errors import Invalid
 
 CHOICES = {"mine": "用我的", "theirs": "用同事的", "both": "两者都要（我的在前）", "edit": "手动编辑"}
-FIELD_LABELS = {
-    "title": "标题", "category": "分类", "tags": "标签", "summary": "简答", "effective_from": "生效日期",
-    "happened_on": "发生日期", "policies": "相关政策", "variants": "渠道版本", "questions": "题目",
-    "pass_mark": "及格线", "max_attempts": "最多作答次数", "time_limit_seconds": "限时（秒）",
-    "steps": "课程步骤", "prerequisites": "先修课程", "audience": "适用对象", "entries": "词条",
-    "groups": "同义词组", "words": "词语",
-}
 DERIVED = ("folder", "placeholders")  # follow from other fields; never a choice
 SINGLE_VALUED = ("title", "category", "effective_from", "happened_on", "pass_mark", "max_attempts",
                  "time_limit_seconds", "audience")  # "both" would make no sense

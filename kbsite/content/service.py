@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,8 +69,21 @@ def validate(slug: str, type_: str, draft: Draft, status: str = "published") -> 
     try:
         parsed = files.parse_item(files.dump_item(data).encode("utf-8"), f"{slug}.md")
     except files.FileError as exc:
-        raise Invalid(exc.message) from exc
+        raise Invalid(form_message(exc.message)) from exc
     return Draft(parsed.title, parsed.category, parsed.tags, parsed.body, parsed.meta)
+
+
+_KEY = re.compile(r" ?(?<![A-Za-z0-9_])(" + "|".join(sorted(types.FIELD_LABELS, key=len, reverse=True))
+                  + r")(?![A-Za-z0-9_]) ?")
+
+
+def form_message(message: str) -> str:
+    """A file-rule message for someone using the form: ``缺少必填字段 summary`` → ``缺少必填字段「简答」``.
+
+    The rules are shared with file imports, where front-matter keys are what people type; in the
+    editor they see labels, so every key is replaced by the label of its form field.
+    """
+    return _KEY.sub(lambda m: f"「{types.FIELD_LABELS[m.group(1)]}」", message)
 
 
 # ---- reading -------------------------------------------------------------

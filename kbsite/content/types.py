@@ -23,6 +23,17 @@ HEAD_KEYS = ("title", "type", "category", "tags")
 TAIL_KEYS = ("status", "owner", "review_interval_days")
 GROUPS = ("kind", "config", "training")
 
+# Front-matter keys as the editor's form names them; messages shown in the editor use these.
+FIELD_LABELS: Mapping[str, str] = {
+    "title": "标题", "category": "分类", "tags": "标签", "summary": "简答", "effective_from": "生效日期",
+    "happened_on": "发生日期", "policies": "相关政策", "variants": "渠道版本", "questions": "题目",
+    "pass_mark": "及格线", "max_attempts": "最多作答次数", "time_limit_seconds": "限时（秒）",
+    "steps": "课程步骤", "prerequisites": "先修课程", "audience": "适用对象", "entries": "词条",
+    "groups": "同义词组", "words": "词语", "valid_from": "生效时间", "valid_until": "截止时间",
+    "priority": "优先级", "images": "图片", "placeholders": "占位符", "body": "正文",
+    "cooldown_minutes": "重做间隔（分钟）", "draw": "每次抽题数", "min_seconds": "最短用时（秒）",
+}
+
 
 @dataclass(frozen=True)
 class ContentType:

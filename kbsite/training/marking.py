@@ -51,6 +51,21 @@ def get(marking_id: int) -> ReplyMarking:
     return found
 
 
+def question_place(found: ReplyMarking) -> tuple[int | None, str]:
+    """Where the reply's question sat in the trainee's attempt (1-based) and its prompt, for people.
+
+    Question ids such as ``d3`` are file keys; trainers read "第 3 题" and the question itself.
+    """
+    try:
+        questions = quiz_for(found.attempt).questions
+    except Exception:  # noqa: BLE001 - a quiz revision that no longer parses still lists its replies
+        return None, ""
+    for number, q in enumerate(questions, 1):
+        if q.id == found.question_id:
+            return number, q.prompt or (q.chat[-1].text if q.chat else "")
+    return None, ""
+
+
 def of_attempt(attempt_id: int) -> dict[str, ReplyMarking]:
     """An attempt's queue entries by question id."""
     rows = session().scalars(select(ReplyMarking).where(ReplyMarking.attempt_id == attempt_id))

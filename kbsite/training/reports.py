@@ -119,27 +119,27 @@ class MissStat:
     asked: int
     missed: int
     wrong_picks: list[tuple[str, int]]
+    number: int | None = None  # 1-based place in the published quiz; None once the question is gone
 
     @property
     def rate(self) -> float:
         return round(100 * self.missed / self.asked, 1) if self.asked else 0.0
 
 
-def _prompt(quiz_slug: str, qid: str, cache: dict) -> str:
+def _question(quiz_slug: str, qid: str, cache: dict) -> tuple[int | None, str]:
+    """(1-based place, short prompt) of a question in the published quiz; (None, notice) when gone."""
     if quiz_slug not in cache:
         try:
             cache[quiz_slug] = catalog.quiz_of(catalog.published(quiz_slug, "quiz").rev)
         except Exception:  # noqa: BLE001 - an unpublished or broken quiz still has statistics
             cache[quiz_slug] = None
     quiz = cache[quiz_slug]
-    try:
-        q = quiz.question(qid) if quiz else None
-    except KeyError:
-        q = None
-    if q is None:
-        return qid
-    text = q.prompt or (q.chat[-1].text if q.chat else qid)
-    return text if len(text) <= 40 else text[:39] + "…"
+    found = [(n, q) for n, q in enumerate(quiz.questions if quiz else (), 1) if q.id == qid]
+    if not found:
+        return None, "（这道题已不在当前发布的测验中）"
+    number, q = found[0]
+    text = q.prompt or (q.chat[-1].text if q.chat else "")
+    return number, text if len(text) <= 40 else text[:39] + "…"
 
 
 def most_missed(attempts: list[Attempt], limit: int = 10) -> list[MissStat]:
@@ -157,9 +157,12 @@ def most_missed(attempts: list[Attempt], limit: int = 10) -> list[MissStat]:
                 if status == "wrong" or (status == "missed" and subject != "未作答"):
                     picks[key][subject] += 1
     cache: dict = {}
-    stats = [MissStat(k[0], k[1], _prompt(k[0], k[1], cache), asked[k], missed[k], picks[k].most_common(3))
-             for k in asked if missed[k]]
-    stats.sort(key=lambda s: (-s.rate, -s.missed, s.quiz_slug, s.question_id))
+    stats = []
+    for k in asked:
+        if missed[k]:
+            number, prompt = _question(k[0], k[1], cache)
+            stats.append(MissStat(k[0], k[1], prompt, asked[k], missed[k], picks[k].most_common(3), number))
+    stats.sort(key=lambda s: (-s.rate, -s.missed, s.quiz_slug, s.number or 0, s.question_id))
     return stats[:limit]
 
 

@@ -364,9 +364,10 @@ def _try_samples(quiz_, form) -> dict[str, list]:
 @require("manage_training")
 def marking_queue():
     """Written replies the grader was unsure of, oldest first, and the latest decisions."""
-    queue = marking.pending()
-    return render_template("training/marking_list.html", queue=queue, done=marking.recently_marked(),
-                           titles=catalog.titles(sorted({m.attempt.quiz_slug for m in queue})))
+    queue, done = marking.pending(), marking.recently_marked()
+    return render_template("training/marking_list.html", queue=queue, done=done,
+                           places={m.id: marking.question_place(m) for m in [*queue, *done]},
+                           titles=catalog.titles(sorted({m.attempt.quiz_slug for m in [*queue, *done]})))
 
 
 @bp.get("/manage/marking/<int:marking_id>")
@@ -376,6 +377,7 @@ def marking_item(marking_id: int):
     found = marking.get(marking_id)
     quiz_ = attempts.quiz_for(found.attempt)
     return render_template("training/marking_item.html", m=found, q=quiz_.question(found.question_id),
+                           place=marking.question_place(found),
                            entry=(found.attempt.result or {}).get(found.question_id, {}),
                            title=found.attempt.revision.title)
 

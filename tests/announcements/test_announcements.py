@@ -147,4 +147,5 @@ def test_trainer_writes_an_announcement_in_the_editor(app, as_role):
     bad = trainer.post("/items/new", data={"type": "announcement", "title": "坏公告", "category": "通知",
                                            "summary": "x", "valid_from": "2027-02-05T09:00",
                                            "valid_until": "2027-02-01T09:00", "body": "x", "slug": "bad-notice"})
-    assert bad.status_code == 400 and "必须晚于 valid_from" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "必须晚于「生效时间」" in bad.get_data(as_text=True)
+    assert "valid_from" not in bad.get_data(as_text=True).split('class="flash', 1)[1].split("</div>", 1)[0]

@@ -1,6 +1,11 @@
 """Browser tests: the real site served from a thread, driven by Debian's Chromium via Playwright.
 
 Skipped cleanly when /usr/bin/chromium is missing (CI installs it with apt).
+
+Every page opened through the shared ``browser`` (any context, any page, popups too) is watched:
+an uncaught script error ("pageerror") fails the test that was running, so a broken script can
+never hide behind an assertion that happens to pass. A test that provokes one on purpose reads
+and clears the ``page_errors`` list.
 """
 
 from __future__ import annotations
@@ -19,6 +24,52 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 pytestmark = pytest.mark.browser
 
+# Uncaught script errors of the running test, as "url: message" (see pytest_runtest_call below).
+PAGE_ERRORS: list[str] = []
+
+
+def _watch_page(page) -> None:
+    page.on("pageerror", lambda exc: PAGE_ERRORS.append(f"{page.url}: {exc}"))
+
+
+def _watch_context(ctx):
+    ctx.on("page", _watch_page)  # fires for new_page() and for popups alike
+    return ctx
+
+
+def _watched(browser):
+    """The browser with new_context/new_page wrapped so that every page is watched."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_context(*args, **kwargs):
+        return _watch_context(new_context(*args, **kwargs))
+
+    def watched_page(*args, **kwargs):
+        page = new_page(*args, **kwargs)  # its own context, created before we could listen
+        _watch_page(page)
+        _watch_context(page.context)  # later popups
+        return page
+
+    browser.new_context, browser.new_page = watched_context, watched_page
+    return browser
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail the test when any watched page had an uncaught script error while it ran."""
+    PAGE_ERRORS.clear()
+    result = yield
+    errors, PAGE_ERRORS[:] = list(PAGE_ERRORS), []
+    if errors:
+        raise AssertionError("uncaught script error(s) in the page:\n" + "\n".join(errors))
+    return result
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    """The running test's uncaught page errors; clear it after asserting on an expected one."""
+    return PAGE_ERRORS
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -28,7 +79,7 @@ def browser():
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
+        yield _watched(b)
         b.close()
 
 

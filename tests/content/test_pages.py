@@ -108,3 +108,36 @@ def test_every_page_names_a_served_icon_so_browsers_do_not_ask_for_favicon_ico(a
     assert '<link rel="icon" href="/static/favicon.svg"' in home
     icon = agent.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_editor_errors_name_form_fields_not_file_keys(app, as_role):
+    """The editor shares the file rules; its messages use the labels the trainer sees on the form."""
+    import re
+
+    from kbsite.content import types
+
+    trainer = as_role("trainer")
+    for type_ in ("faq", "policy", "case", "announcement"):
+        form = trainer.get(f"/items/new?type={type_}").get_data(as_text=True)
+        for key in types.get(type_).required:
+            field = re.search(rf'<(?:input|textarea)[^>]*name="{key}"[^>]*>', form)
+            if field:  # every required field the form shows is marked required for the browser
+                assert " required" in field.group(0), (type_, key)
+        resp = trainer.post("/items/new", data={
+            "type": type_, "title": "缺简答的条目", "category": "测试/表单", "body": "正文",
+            "valid_from": "2027-02-05T09:00", "effective_from": "2027-01-01"})
+        assert resp.status_code == 400, type_
+        flash = resp.get_data(as_text=True).split('class="flash', 1)[1].split("</div>", 1)[0]
+        assert "「简答」" in flash, (type_, flash)
+        assert not [k for k in types.FIELD_LABELS if re.search(rf"(?<![A-Za-z_]){k}(?![A-Za-z_])", flash)], flash
+
+
+def test_history_of_an_untouched_entry_says_so_instead_of_offering_an_empty_compare(trainer):
+    page = trainer.get("/items/seven-day-return/history").get_data(as_text=True)
+    assert "比较所选版本" not in page and 'id="single-revision"' in page
+    assert 'id="no-events"' in page  # the 操作记录 card is never an empty box
+    trainer.post("/items/seven-day-return/edit", data={
+        "base": "1", "title": "七天无理由退货", "category": "售后/退换货", "summary": "签收后七天内可退。",
+        "effective_from": "2024-01-01", "body": "改过的正文。", "message": "改写", "save": "1"})
+    page = trainer.get("/items/seven-day-return/history").get_data(as_text=True)
+    assert "比较所选版本" in page and 'id="single-revision"' not in page and 'id="no-events"' not in page

@@ -136,3 +136,45 @@ def test_a_reviewed_step_is_done_when_the_trainer_decides_not_when_submitted(lib
     with lib.app_context():
         cert = session().scalar(select(Certificate).where(Certificate.course_slug == "one-course"))
         assert cert.completed_at == decided != submitted
+
+
+def test_the_queue_names_questions_by_place_and_prompt_never_by_file_id(lib, signed_in):
+    quiz = known_quiz()
+    number = [q.id for q in quiz.questions].index("r1") + 1
+    prompt = quiz.question("r1").prompt
+    c = signed_in("newbie")
+    trainer = signed_in("coach", "trainer")
+    attempt_id = _submit(lib, c, UNSURE)
+    marking = _marking(lib, attempt_id)
+    queue = trainer.get("/training/manage/marking").get_data(as_text=True)
+    item = trainer.get(f"/training/manage/marking/{marking.id}").get_data(as_text=True)
+    for page in (queue, item):
+        assert f"第 {number} 题" in page and prompt[:20] in page
+        assert "· r1" not in page and ">r1<" not in page
+    trainer.post(f"/training/manage/marking/{marking.id}", data={"action": "confirm"})
+    done = trainer.get("/training/manage/marking").get_data(as_text=True)
+    assert "最近批改" in done and f"第 {number} 题" in done and ">r1<" not in done
+
+
+def test_most_missed_questions_are_named_by_place_not_by_file_id(lib, signed_in):
+    quiz = known_quiz()
+    c = signed_in("newbie")
+    trainer = signed_in("coach", "trainer")
+    attempt_id = start(c)
+    form = answers(quiz, attempt_row(lib, attempt_id).seed, right=False)
+    assert c.post(f"/training/attempts/{attempt_id}/submit", data=form).status_code == 302
+    page = trainer.get("/training/manage").get_data(as_text=True)
+    missed = page.split('class="history missed"', 1)[1].split("</table>", 1)[0]
+    assert "第 1 题" in missed and quiz.questions[0].prompt[:10] in missed
+    for q in quiz.questions:
+        assert f"· {q.id}<" not in missed and f"· {q.id}\n" not in missed
+
+
+def test_the_preview_rubric_names_written_questions_by_place_and_prompt(lib, signed_in):
+    quiz = known_quiz()
+    number = [q.id for q in quiz.questions].index("r1") + 1
+    trainer = signed_in("coach", "trainer")
+    page = trainer.get("/training/manage/quizzes/known-quiz/preview").get_data(as_text=True)
+    rubric = page.split('id="try-rubric"', 1)[1]
+    heading = rubric.split("<h3>", 1)[1].split("</h3>", 1)[0]
+    assert f"第 {number} 题" in heading and "r1" not in heading
