@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     clock.load_zone(app.config["TIMEZONE"])  # an unknown zone stops start-up with a clear message
+    app.config["CATEGORY_OWNERS"] = _category_owners(app.config.get("CATEGORY_OWNERS"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
@@ -37,6 +38,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     register_observability(app)
     return app
+
+
+def _category_owners(raw: object) -> dict[str, str]:
+    """The default owners of imported entries per category, validated once: a bad value stops start-up."""
+    from kbsite.content import health
+    from kbsite.errors import Invalid
+
+    try:
+        return health.category_owners(raw)
+    except Invalid as exc:
+        raise ValueError(exc.message) from None
 
 
 def _instance_secret(home: Path) -> str:

@@ -96,7 +96,7 @@ def import_paths(paths: list[Path], default_type: str | None = None) -> None:
 
     stored = image_files.import_files(items)
     click.echo(f"写入数据库并更新搜索索引……（新图片 {stored} 张）")
-    report = service.import_items(items)
+    report = service.import_items(items, owners=current_app.config["CATEGORY_OWNERS"])
     click.echo(f"导入完成：新建 {len(report.created)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}")
 
 

@@ -56,11 +56,13 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
 
 def publish(app, slug: str, type_: str, title: str, body: str, category: str = "测试/组合回复",
             tags: list[str] | None = None, **meta) -> None:
-    """Publish one entry straight through the import service (no review), indexed at once."""
+    """Publish one entry straight through the import service (no review), indexed at once; the app's
+    default owners per category apply, as in the app's own imports."""
     from kbsite import files
     from kbsite.content import service
 
     with app.app_context():
         service.import_items([files.ItemData(
             slug=slug, type=type_, title=title, category=category, tags=tags or [], body=body,
-            status="published", meta=meta, owner=None, review_interval_days=None, source=f"{slug}.md")])
+            status="published", meta=meta, owner=None, review_interval_days=None, source=f"{slug}.md")],
+            owners=app.config["CATEGORY_OWNERS"])

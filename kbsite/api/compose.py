@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import jsonify
 
 from kbsite.api import bp
-from kbsite.api.phrasing import _json_body
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import require
+from kbsite.jsonbody import json_object
 from kbsite.phrasing import PlaceholderError
 from kbsite.workspace import compositions, lexicon, replies
 
@@ -16,7 +16,7 @@ from kbsite.workspace import compositions, lexicon, replies
 @require("copy")
 def copy_composed():
     """The filled reply of several pieces; 400 names unfilled placeholders (nothing is counted then)."""
-    data = _json_body()
+    data = json_object()
     slugs = compositions.clean_slugs(data.get("pieces"))
     values = replies.clean_values(data.get("values"))
     try:

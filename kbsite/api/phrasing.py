@@ -8,34 +8,16 @@ as JavaScript strings index them (they differ after emoji and other astral chara
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
 from kbsite.api import bp
 from kbsite.auth.access import current_actor
 from kbsite.auth.permissions import require
 from kbsite.content import published
 from kbsite.errors import Invalid
+from kbsite.jsonbody import json_object
 from kbsite.phrasing import PlaceholderError
 from kbsite.workspace import lexicon, replies, usage
-
-
-class UnsupportedMedia(Invalid):
-    """The body is not JSON."""
-
-    status = 415
-
-    def __init__(self) -> None:
-        super().__init__("请求体必须是 JSON，并带上 Content-Type: application/json")
-
-
-def _json_body() -> dict:
-    """The request's JSON object; 415 for another media type, 400 for anything but an object."""
-    if request.mimetype != "application/json":
-        raise UnsupportedMedia()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise Invalid("请求体必须是 JSON 对象")
-    return data
 
 
 def _channel(data: dict) -> str | None:
@@ -69,7 +51,7 @@ def get_template(slug: str):
 @require("copy")
 def render_reply(slug: str):
     """The filled reply, rendered on the server; no side effects."""
-    data = _json_body()
+    data = json_object()
     text, error = _filled(replies.published_template(slug), data)
     return error or jsonify(text=text)
 
@@ -78,7 +60,7 @@ def render_reply(slug: str):
 @require("copy")
 def copy_template(slug: str):
     """Render for the clipboard and count the copy (per template, user and day)."""
-    data = _json_body()
+    data = json_object()
     tpl = replies.published_template(slug)
     text, error = _filled(tpl, data, partial=data.get("partial") is True)
     if error:
@@ -115,7 +97,7 @@ def my_templates():
 @require("read")
 def check_reply():
     """Forbidden and risky phrases in a draft reply, with offsets into the text as sent."""
-    text = _json_body().get("text")
+    text = json_object().get("text")
     if not isinstance(text, str):
         raise Invalid("text 必须是文字")
     if len(text) > lexicon.MAX_CHECK_CHARS:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from kbsite.api import bp
-from kbsite.api.phrasing import _json_body
 from kbsite.auth.permissions import require
+from kbsite.jsonbody import json_object
 from kbsite.training import gradepreview
 
 
@@ -19,6 +19,6 @@ from kbsite.training import gradepreview
 @require("manage_training")
 def grade_preview():
     """Score, verdict, key points met and flags for one reply to one scenario_reply question."""
-    data = _json_body()
+    data = json_object()
     question = gradepreview.reply_question(data.get("question"))
     return jsonify(gradepreview.as_json(gradepreview.grade(question, data.get("reply"))))

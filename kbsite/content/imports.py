@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,11 +110,11 @@ def _actions(items: list[files.ItemData], for_review: bool) -> dict[str, tuple[s
     return out
 
 
-def apply_plan(plan: ImportPlan, actor: User | None) -> service.ImportReport:
-    """Write a plan all-or-nothing; a plan with any rejected row writes nothing."""
+def apply_plan(plan: ImportPlan, actor: User | None, owners: Mapping[str, str] | None = None) -> service.ImportReport:
+    """Write a plan all-or-nothing; a plan with any rejected row writes nothing (``owners``: see import_items)."""
     if not plan.ok:
         raise Invalid(f"有 {plan.count('reject')} 行被拒绝，未导入任何内容：请修改表格后重新上传")
-    return service.import_items(plan.items, actor, for_review=plan.for_review)
+    return service.import_items(plan.items, actor, for_review=plan.for_review, owners=owners)
 
 
 def _draft(it: files.ItemData) -> service.Draft:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
-from flask import current_app, has_app_context
+from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -349,17 +349,19 @@ def import_note(source: str) -> str:
 
 
 def import_items(items: Iterable[files.ItemData], actor: User | None = None, *,
-                 for_review: bool = False) -> ImportReport:
+                 for_review: bool = False, owners: Mapping[str, str] | None = None) -> ImportReport:
     """Apply parsed files all-or-nothing; an unchanged file makes no revision.
 
     ``for_review`` (a trainer's import) queues every change for review instead of
-    publishing it, so an import never bypasses the four-eyes rule.
+    publishing it, so an import never bypasses the four-eyes rule. ``owners`` maps a
+    category prefix to the username owning new entries there that name no owner (the
+    app's ``CATEGORY_OWNERS`` setting, validated at start-up).
     """
     items = list(items)
     prepared = [(it, Draft(it.title, it.category, it.tags, it.body, it.meta)) for it in items]
     rendered = {it.slug: _render(d) for it, d in prepared}
     users = {u.username: u for u in session().scalars(select(User))}
-    defaults = health.category_owners(current_app.config.get("CATEGORY_OWNERS") if has_app_context() else None)
+    defaults = owners or {}
     report = ImportReport()
     went_live: list[tuple[str, int]] = []
     with write_session() as sess:

@@ -62,7 +62,7 @@ def import_upload():
         for name, data in zips:
             image_files.import_zip(items, data, name)
         image_files.require_stored(items)
-        report = service.import_items(items, current_user)
+        report = service.import_items(items, current_user, owners=current_app.config["CATEGORY_OWNERS"])
     except files.ImportFailed as exc:
         return _library(400, errors=[str(e) for e in exc.errors])
     except DomainError as exc:
@@ -152,7 +152,7 @@ def sheet_confirm():
     if plan.digest != request.form.get("digest") or not plan.ok:
         flash("预览之后内容库或文件有变化，请核对新的预览后再确认", "warning")
         return render_template("content/import_preview.html", plan=plan, token=token if plan.ok else ""), 409
-    report = imports.apply_plan(plan, current_user)
+    report = imports.apply_plan(plan, current_user, current_app.config["CATEGORY_OWNERS"])
     staging.discard(_staging_dir(), token)
     return render_template("content/import_done.html", plan=plan, report=report)
 

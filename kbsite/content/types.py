@@ -53,6 +53,8 @@ class ContentType:
     provider: str | None = None  # module registering this type's key validation, loaded lazily
     editor: str | None = None  # template with the editor fields of this type's own keys
     windowed: bool = False  # shown and searched only inside valid_from/valid_until (content.validity)
+    # Other folder names that hold this kind in other systems' exports (besides its folder, key and label).
+    folder_aliases: tuple[str, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -119,6 +121,22 @@ def all_keys() -> tuple[str, ...]:
     return tuple(out)
 
 
+def kind_of_folder(name: str) -> str | None:
+    """The kind of content a folder of foreign Markdown holds, by its name (case-insensitive).
+
+    A kind is known by its export folder's name, its key, its Chinese label and its
+    ``folder_aliases``; config and training types are never guessed from a folder.
+    """
+    wanted = name.strip().lower()
+    for key, ctype in _REGISTRY.items():
+        if ctype.group != "kind":
+            continue
+        names = (ctype.folder.rsplit("/", 1)[-1], key, ctype.label, *ctype.folder_aliases)
+        if wanted in (n.lower() for n in names):
+            return key
+    return None
+
+
 def label(key: str) -> str:
     """The Chinese name of a type; an unknown key is shown as 其他."""
     ctype = _REGISTRY.get(key)
@@ -148,11 +166,12 @@ _PHRASING = "kbsite.phrasing.fileformat"
 _ANNOUNCEMENTS = "kbsite.announcements.fileformat"
 for _ctype in (
     ContentType("faq", "常见问题", "content/faq", head=("summary",), tail=("images",), required=("summary",),
-                review_days=90, has_summary=True, searchable=True),
+                review_days=90, has_summary=True, searchable=True, folder_aliases=("faqs", "问答")),
     ContentType("policy", "政策", "content/policies", head=("summary", "effective_from"), tail=("images",),
-                required=("summary", "effective_from"), review_days=180, has_summary=True, searchable=True),
+                required=("summary", "effective_from"), review_days=180, has_summary=True, searchable=True,
+                folder_aliases=("制度",)),
     ContentType("template", "话术模板", "scripts_lib", head=("placeholders",), tail=("variants", "images"),
-                review_days=180, searchable=True),
+                review_days=180, searchable=True, folder_aliases=("templates", "话术")),
     ContentType("case", "案例", "content/cases", head=("summary", "happened_on", "policies"), tail=("images",),
                 required=("summary",), has_summary=True, searchable=True),
     ContentType("announcement", "公告", "content/announcements",

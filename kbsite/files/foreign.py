@@ -3,8 +3,9 @@
 A file that already follows docs/FORMAT.md is parsed strictly and nothing is derived.
 Otherwise the missing pieces are derived (title from the first heading or the file name,
 summary from the first paragraph, slug from the title's pinyin, a policy's date from the
-import date, type from the folder or the user's default, category from the type) and the
-result is validated by the strict parser, so both paths end in the same rules.
+import date, type from the folder (names from the content-type registry) or the user's
+default, category from the type) and the result is validated by the strict parser, so
+both paths end in the same rules.
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ from kbsite.files.slugs import pinyin_slug
 
 SUMMARY_MAX = 150
 DEFAULT_CATEGORY = {"template": "话术/未分类"}
-FOLDER_TYPES = {
-    "faq": "faq", "faqs": "faq", "常见问题": "faq", "问答": "faq",
-    "policies": "policy", "policy": "policy", "政策": "policy", "制度": "policy",
-    "cases": "case", "case": "case", "案例": "case",
-    "scripts_lib": "template", "templates": "template", "话术": "template",
-}
 HEADING_RE = re.compile(r"#{1,6}[ \t]+(.+?)[ \t#]*")
 INLINE_MARKUP = [(re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
                  (re.compile(r"[*_`~]+"), ""), (re.compile(r"<[^>]+>"), "")]
@@ -109,7 +104,7 @@ class Lenient:
 
     def _type(self, src: str, notes: list[str]) -> str:
         for part in reversed(PurePosixPath(src.replace(":", "/")).parts[:-1]):
-            kind = FOLDER_TYPES.get(part.lower())
+            kind = types.kind_of_folder(part)
             if kind:
                 notes.append(f"类型未写，按文件夹「{part}」定为{types.label(kind)}")
                 return kind

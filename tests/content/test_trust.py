@@ -3,6 +3,7 @@ imports do not verify; default owners per category."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, timedelta
 
@@ -65,6 +66,26 @@ def test_bad_owner_setting_is_a_clear_error(tmp_path):
     with pytest.raises(Invalid, match="CATEGORY_OWNERS"):
         health.category_owners('["售后"]')
     assert health.default_owner("售后服务", {"售后": "x"}) is None  # a prefix of the name is not a parent
+    with pytest.raises(ValueError, match="KBSITE_CATEGORY_OWNERS"):  # checked once, at start-up
+        build_app(tmp_path / "bad", CATEGORY_OWNERS="{not json")
+
+
+def test_the_browser_and_command_line_imports_apply_default_owners(site, tmp_path):
+    from kbsite.cli import import_paths
+
+    md = "---\ntitle: {title}\ntype: faq\ncategory: {category}\nsummary: s\n---\n正文\n"
+    with site.app_context():
+        from kbsite.auth import service
+
+        service.create_user("boss", "admin", "correct-horse-battery")
+    admin = site.test_client()
+    assert login(admin, "boss").status_code == 302
+    upload = [(io.BytesIO(md.format(title="退款到账", category="售后/退款").encode()), "zz-web.md")]
+    assert admin.post("/library/import", data={"files": upload}, content_type="multipart/form-data").status_code == 200
+    (tmp_path / "zz-cli.md").write_text(md.format(title="换货运费", category="售后/换货"), encoding="utf-8")
+    with site.app_context():
+        import_paths([tmp_path / "zz-cli.md"])
+    assert _item(site, "zz-web") == (None, "owner2") and _item(site, "zz-cli") == (None, "owner1")
 
 
 def _imported_days_ago(app, slug: str, days: int) -> None:

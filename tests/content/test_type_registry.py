@@ -115,3 +115,15 @@ def test_listings_ask_the_database_for_the_rows_they_show(app, as_role):
         event.remove(engine, "before_cursor_execute", listener)
     assert page.count('class="item-row"') == 3 and "问题0" in page and "问题1<" not in page
     assert len(seen) < 15  # a handful of queries, not one per item
+
+
+def test_foreign_markdown_takes_the_type_of_its_folder_from_the_registry(memo_type):
+    from datetime import date
+
+    reader = files.Lenient(today=date(2026, 1, 1))
+    for folder in ("memos", "备忘", "MEMO"):  # export folder, label, key (any case)
+        item = reader("# 仓库搬迁\n\n三号仓本周搬迁，发货顺延一天。\n".encode(), f"{folder}/move.md",
+                      source=f"lib.zip:{folder}/move.md")
+        assert item.type == "memo" and item.meta["summary"].startswith("三号仓")
+    assert types.kind_of_folder("问答") == "faq" and types.kind_of_folder("话术") == "template"
+    assert types.kind_of_folder("search") is None  # config types are never guessed from a folder
