@@ -120,3 +120,16 @@ def test_one_topic_word_cannot_meet_two_points():
     groups = (("价保", "降价", "差价"),)
     r = replygrading.assess(q, "理解您的心情，买完就降价确实让人不舒服。", synonyms=groups)
     assert [p.level for p in r.points] == ["met", "weak", "weak"] and r.verdict != "pass"
+
+
+def test_starter_written_replies_count_risky_promises_and_the_rewrite_drill_fails_on_them():
+    """The trainer's penalty settings on the starter quizzes (issue 13 item 2 b)."""
+    from kbsite import files
+    from kbsite.config import PROJECT_ROOT
+
+    quizzes = [i for i in files.collect([PROJECT_ROOT / "content"]) if i.type == "quiz"]
+    written = [(i.slug, q) for i in quizzes for q in normalize_quiz(i.meta).questions if q.kind == "scenario_reply"]
+    assert len(written) >= 20
+    assert all(set(q.penalties.severities) == {"forbidden", "risky"} for _, q in written)
+    fail_on_hit = {(slug, q.id) for slug, q in written if q.penalties.fail_on_hit}
+    assert fail_on_hit == {("quiz-phrasing-rewrite", "r2")}
