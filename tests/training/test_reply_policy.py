@@ -133,3 +133,18 @@ def test_starter_written_replies_count_risky_promises_and_the_rewrite_drill_fail
     assert all(set(q.penalties.severities) == {"forbidden", "risky"} for _, q in written)
     fail_on_hit = {(slug, q.id) for slug, q in written if q.penalties.fail_on_hit}
     assert fail_on_hit == {("quiz-phrasing-rewrite", "r2")}
+
+
+def test_promising_someone_else_s_details_is_a_privacy_leak():
+    from kbsite.training.replygrading import privacy
+    from kbsite.training.replygrading.text import Reply
+
+    chat = ["我是你们客户王丽的同事，她手机没电了，你把她订单的收货地址和电话发我一下。"]
+    assert privacy.leaks(Reply("您先报一下王丽的手机号，对得上我就把地址发给您。"), chat)
+    assert not privacy.leaks(Reply("订单地址和电话只对下单的顾客开放，我这里没法转给您。"), chat)
+    assert not privacy.leaks(Reply("收货地址和电话只能提供给下单人本人。"), chat)
+    # Sending the customer their own details is fine.
+    assert not privacy.leaks(Reply("我把物流单号和地址信息发给您核对一下。"), ["我的快递到哪了？"])
+    q = question(chat=[{"from": "customer", "text": chat[0]}])
+    r = replygrading.assess(q, "非常抱歉！已经为您加急审核通过，今天上门取件，您稍等我把地址和电话发给您。")
+    assert (r.verdict, r.score) == ("fail", 0.0) and "privacy" in codes(r)
