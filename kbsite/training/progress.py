@@ -118,7 +118,9 @@ def record_of(user_id: int) -> Record:
                .group_by(ReplyMarking.attempt_id).subquery())
     rows = session().execute(select(Attempt, decided.c.at).outerjoin(decided, decided.c.attempt_id == Attempt.id)
                              .where(Attempt.user_id == user_id, Attempt.state != "open")).all()
-    for a, at in sorted(((a, final_at(a, at)) for a, at in rows), key=lambda r: (r[1] is None, r[1] or r[0].started_at)):
+    timed = [(a, final_at(a, decision)) for a, decision in rows]
+    timed.sort(key=lambda row: (row[1] is None, row[1] or row[0].started_at))  # in the order grades became final
+    for a, at in timed:
         attempts[a.quiz_slug] = attempts.get(a.quiz_slug, 0) + 1
         if a.score_percent is not None:  # a reply still 待批改 has no final score yet
             best[a.quiz_slug] = max(best.get(a.quiz_slug, 0.0), a.score_percent)

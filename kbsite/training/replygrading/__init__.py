@@ -80,22 +80,46 @@ def lexicon_hits(check: LexiconCheck | None, reply: str, severities: Sequence[st
 
 
 def assess(q: Question, reply: str, check: LexiconCheck | None = None,
-           synonyms: Sequence[Sequence[str]] = (), similarity: Similarity | None = None) -> Assessment:
-    """Grade one reply to a scenario_reply question (``similarity``: the optional second signal)."""
+           synonyms: Sequence[Sequence[str]] = (), similarity: Similarity | None = None,
+           cited: str = "") -> Assessment:
+    """Grade one reply to a scenario_reply question.
+
+    ``similarity`` is the optional second signal; ``cited`` the text of the
+    knowledge entry the question cites, read with the model reply and the
+    explanation as the rule the reply must not contradict.
+    """
     text = Reply(reply)
     customer = [line.text for line in q.chat if line.speaker == "customer"]
     copies = points.CopyMap(text, customer)
     wordings = {p.name: points.variants(p.phrasings, synonyms) for p in q.key_points}
     found = tuple(points.find_point(p.name, wordings[p.name], concepts.concepts_of(p.phrasings), text, copies,
                                     NEAR_MET, NEAR_WEAK) for p in q.key_points)
+    _one_point_per_swap(found)
     hits = tuple(lexicon_hits(check, reply, q.penalties.severities))
-    flags = _flags(q, text, found, hits, copies, [w.text for ws in wordings.values() for w in ws])
+    flags = _flags(q, text, found, hits, copies, [w.text for ws in wordings.values() for w in ws], cited)
     score, verdict = _decide(q, found, hits, flags)
     hard = {f.code for f in flags} & set(HARD)
     if verdict == "fail" and similarity is not None and not hard and _second_signal(q, text, found, similarity,
                                                                                       synonyms):
         score, verdict = _decide(q, found, hits, flags)
     return Assessment(score, verdict, found, tuple(flags), hits)
+
+
+def _one_point_per_swap(found: Sequence[points.PointFinding]) -> None:
+    """A synonym swap that meets two different points is a topic word, not a point made: only "可能做到".
+
+    The search synonym groups are written for queries and join a topic with its
+    actions (降价 ↔ 差价 ↔ 价保), so one word of the customer's topic would
+    otherwise meet every point about it.
+    """
+    seen: dict[str, list[points.PointFinding]] = {}
+    for f in found:
+        if f.level == "met" and f.how == "synonym" and f.evidence:
+            seen.setdefault(f.evidence, []).append(f)
+    for shared in seen.values():
+        if len(shared) > 1:
+            for f in shared:
+                f.level = "weak"
 
 
 def _second_signal(q: Question, text: Reply, found, similarity: Similarity, synonyms) -> bool:
@@ -115,7 +139,8 @@ def _second_signal(q: Question, text: Reply, found, similarity: Similarity, syno
     return lifted
 
 
-def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordings: list[str]) -> list[Flag]:
+def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordings: list[str],
+           cited: str = "") -> list[Flag]:
     if not text.content:
         return [Flag("empty", "没有作答")]
     flags = [Flag("privacy", m) for m in privacy.leaks(text, [line.text for line in q.chat])]
@@ -138,9 +163,14 @@ def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordin
     for hit in hits:
         label = "禁用语" if hit.severity == "forbidden" else "风险用语"
         flags.append(Flag(hit.severity, f"使用了{hit.category}类{label}“{hit.phrase}”"))
-    references = [q.sample_reply, q.explain] + [line.text for line in q.chat]
-    for number in policy.conflicting_numbers(text.raw, references):
+    references = [q.sample_reply, q.explain]
+    for number in policy.conflicting_numbers(text.raw, references, [line.text for line in q.chat], q.sample_reply,
+                                             [cited]):
         flags.append(Flag("policy_number", f"回复中的“{number}”与参考答案的时限或金额不一致，可能说错了政策"))
+    wrong_payer = policy.payer_conflict(text.raw, references)
+    if wrong_payer:
+        who = "客户" if wrong_payer == "customer" else "店铺"
+        flags.append(Flag("policy_payer", f"回复说费用由{who}承担，与参考答案的规定相反，可能说错了政策"))
     if policy.refusals(text.raw) >= 2 and policy.refusals(text.raw) > policy.refusals(q.sample_reply) + 1:
         flags.append(Flag("refusing", "回复多处拒绝或否定客户，比参考回复强硬"))
     return flags
@@ -149,7 +179,7 @@ def _flags(q: Question, text: Reply, found, hits, copies: points.CopyMap, wordin
 FAILING = ("empty", "privacy", "salad", "no_sentence", "copied")
 HARD = (*FAILING, "generic")
 # A trainer must see these before such a reply can pass.
-DOUBTFUL = ("negated", "forbidden", "risky", "policy_number", "refusing")
+DOUBTFUL = ("negated", "forbidden", "risky", "policy_number", "policy_payer", "refusing")
 
 
 def _decide(q: Question, found, hits, flags: list[Flag]) -> tuple[float, str]:

@@ -30,6 +30,8 @@ _FILLER = re.compile(r"^(能|可以|可|会|给|您|你|帮|为|再|去|来|要|
 _AFTER = re.compile(r"^.{0,3}?(不了|不成|不到|不行|不可能|不可以|没办法|办不到|做不到|不用了|就不用|也没用|没用|算了|免了)")
 # "运费我们也不承担": the statement made, then denied right after.
 _DENIED_AFTER = re.compile(r"^(也|就|都|还|是|可|会|们)?(不|没|无法|没法)(?!用|需|必|好意思|客气|担心|着急|急)")
+_MODAL_VERB = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予|不给)(?:给您|为您|帮您|再)?"
+                         r"[\u4e00-\u9fff]{2}$")
 _NEGATIVE_PHRASE = re.compile(r"[不没无未别勿非]")
 _RANGE = re.compile(r"(?<=\d)[到至~～—–](?=\d)")
 _NUMBER = re.compile(r"\d{1,2}")
@@ -55,8 +57,64 @@ class PointFinding:
 
 
 def normal(text: str) -> str:
-    """Folded text with number ranges written one way (5到10 → 5-10); length-preserving."""
-    return _RANGE.sub("-", fold_chars(text))
+    """Folded text with numbers in digits and ranges written one way (五到十个 → 5-10个, 两瓶 → 2瓶)."""
+    return canonical(text)[0]
+
+
+def canonical(text: str) -> tuple[str, list[int], list[int]]:
+    """``normal`` text and, per character, the span ``[start, end)`` of the folded text it came from.
+
+    Counted numbers are written in digits whatever the spelling (两/二/2), so a
+    phrasing matches however the reply spells them; the offsets map a match back
+    onto the reply.
+    """
+    folded = fold_chars(text)
+    out: list[str] = []
+    where: list[int] = []
+    ends: list[int] = []
+    last = 0
+    for m in _CN_COUNT.finditer(folded):
+        value = _cn_value(m.group())
+        if value is None:
+            continue
+        out.extend(folded[last:m.start()])
+        where.extend(range(last, m.start()))
+        ends.extend(range(last + 1, m.start() + 1))
+        digits = str(value)
+        out.extend(digits)
+        where.extend([m.start()] * len(digits))
+        ends.extend([m.end()] * len(digits))
+        last = m.end()
+    out.extend(folded[last:])
+    where.extend(range(last, len(folded)))
+    ends.extend(range(last + 1, len(folded) + 1))
+    return _RANGE.sub("-", "".join(out)), where, ends
+
+
+_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A Chinese number that counts something (a unit or measure word follows, or it ends a range).
+_CN_COUNT = re.compile(r"[零一二两三四五六七八九十百]+(?=个|小时|钟头|分钟|天|日|周|星期|月|年|元|块|瓶|件|只|双|套|台|张|"
+                       r"次|码|号|倍|份|盒|袋|箱|支|[-到至~～—–][零一二两三四五六七八九十百\d])|"
+                       r"(?<=[-到至~～—–])[零一二两三四五六七八九十百]+(?=个|小时|钟头|分钟|天|日|周|星期|月|年|元|块)")
+
+
+def _cn_value(text: str) -> int | None:
+    """一 … 九百九十九 as an integer (None for a spelling that is not a plain number)."""
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None  # "一二" is not a number
+            digit = _CN_DIGIT[ch]
+        elif ch == "十":
+            total += (1 if digit is None else digit) * 10
+            digit = None
+        elif ch == "百":
+            if digit is None:
+                return None
+            total += digit * 100
+            digit = None
+    return total + (digit or 0)
 
 
 @lru_cache(maxsize=8)
@@ -127,6 +185,9 @@ def is_negated(reply: Reply, start: int, end: int, phrase: str) -> bool:
         at = before.rfind(neg)
         if at >= 0 and _FILLER.match(before[at + len(neg):]):
             return True
+    # A modal refusal governs the whole verb phrase after it: "不能取消退款", "没法安排补发".
+    if _MODAL_VERB.search(before):
+        return True
     return bool(_AFTER.match(after) or _DENIED_AFTER.match(after))
 
 
@@ -160,9 +221,11 @@ def find_point(name: str, wordings: Sequence[Variant], ideas: Sequence[str], rep
                near_met: float, near_weak: float) -> PointFinding:
     """Look for one point: wordings, then the point's concepts, then near wordings."""
     finding = PointFinding(name, "missed")
-    text = normal(reply.raw)
-    spans = [(start, start + len(v.text), v.how) for v in wordings for start in find_all(text, v.text)]
-    spans += [(start, end, "concept") for idea in ideas for start, end in concepts.find(idea, text)]
+    text, where, ends = canonical(reply.raw)
+    found = [(start, start + len(v.text), v.how) for v in wordings for start in find_all(text, v.text)]
+    found += [(start, end, "concept") for idea in ideas for start, end in concepts.find(idea, text)]
+    spans = [(where[s], ends[e - 1], how) for s, e, how in found if e > s]
+    text = reply.folded
     accepted = None
     for start, end, how in spans:
         reason = _rejection(reply, copies, start, end, text[start:end])

@@ -3,7 +3,9 @@
 Numbers and addresses that the customer gave in the chat are theirs to hear
 back; anything else is someone else's data. Asking for a password or a
 verification code is a leak whatever the chat says, unless the clause warns
-against it ("请勿把验证码告诉任何人").
+against it ("请勿把验证码告诉任何人"). When the customer asks for somebody
+else's order details, promising to send them is a leak too, whatever check the
+reply puts before it ("对得上我就把地址发给您").
 """
 
 from __future__ import annotations
@@ -45,7 +47,24 @@ def leaks(reply: Reply, chat_lines: Sequence[str]) -> list[str]:
         if squash(m.group()) not in chat:
             found.append(f"回复中出现了对话里没有的地址“{m.group()}”")
     found.extend(_asks_for_secret(reply))
+    found.extend(_hands_over_third_party(reply, chat))
     return found
+
+
+# The customer asks about someone else (a colleague's, her, a friend's …) and for their details.
+_THIRD_PARTY = re.compile(r"(?:同事|朋友|家人|邻居|她|他|别人|其他人|对方)[^。？?！!]{0,20}"
+                          r"(?:地址|电话|手机号|号码|收货信息|订单信息|订单)")
+_DETAILS = r"(?:地址|电话|手机号|号码|收货信息|订单信息|信息)"
+_HANDS_OVER = re.compile(rf"{_DETAILS}[^，。；]{{0,6}}(?:发给|告诉|转给|给)(?:您|你)|"
+                         rf"(?:发给|告诉|转给)(?:您|你)[^，。；]{{0,4}}{_DETAILS}")
+_DECLINED = re.compile(r"不|没|无法|不便|不方便|只能|只对|本人")
+
+
+def _hands_over_third_party(reply: Reply, chat: str) -> list[str]:
+    if not _THIRD_PARTY.search(chat):
+        return []
+    return ["答应把他人的订单信息（地址或电话）发给对话里的人" for clause in reply.clauses
+            if _HANDS_OVER.search(clause.text) and not _DECLINED.search(clause.text)][:1]
 
 
 def _asks_for_secret(reply: Reply) -> list[str]:
