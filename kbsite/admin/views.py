@@ -16,6 +16,7 @@ from kbsite.auth.permissions import can, require
 from kbsite.content.service import today
 from kbsite.db import database, write_session
 from kbsite.errors import Conflict, Invalid
+from kbsite.training import catalog
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -103,7 +104,9 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
     everything = can(current_user, "audit")
     rows = auditlog.events(f, everything, auditlog.PAGE_SIZE + 1, (page - 1) * auditlog.PAGE_SIZE)
+    slugs = sorted({ev.target[5:] for ev in rows if ev.target.startswith("item:")})
     return render_template("admin/audit.html", events=rows[:auditlog.PAGE_SIZE], f=f, page=page,
+                           item_titles=catalog.titles(slugs),
                            more=len(rows) > auditlog.PAGE_SIZE, everything=everything,
                            actions=auditlog.action_choices(everything))
 

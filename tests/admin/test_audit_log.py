@@ -32,13 +32,13 @@ def _seed(app, as_role):
 def test_filters_by_actor_action_target_and_dates(app, as_role):
     admin, _ = _seed(app, as_role)
     page = admin.get("/admin/audit").get_data(as_text=True)
-    assert "新建条目" in page and "重置密码" in page and "条目 gift" in page
+    assert "新建条目" in page and "重置密码" in page and "条目「能包装吗」" in page
     page = admin.get("/admin/audit?actor=alice&action=item.").get_data(as_text=True)
-    assert "条目 gift" in page and "条目 refund" in page and 'data-action="user.password_reset"' not in page
+    assert "条目「能包装吗」" in page and "条目「退款」" in page and 'data-action="user.password_reset"' not in page
     page = admin.get("/admin/audit?target=gift").get_data(as_text=True)
-    assert "条目 gift" in page and "条目 refund" not in page
+    assert "条目「能包装吗」" in page and "条目「退款」" not in page
     page = admin.get("/admin/audit?since=2025-01-01&until=2025-01-31").get_data(as_text=True)
-    assert "条目 old" in page and "条目 gift" not in page
+    assert "条目 old" in page and "条目「能包装吗」" not in page
     page = admin.get("/admin/audit?until=2025-01-14").get_data(as_text=True)
     assert "条目 old" not in page and "没有符合条件的记录" in page
     assert admin.get("/admin/audit?action=%25").get_data(as_text=True).count('data-action="') == 0
@@ -48,7 +48,7 @@ def test_filters_by_actor_action_target_and_dates(app, as_role):
 def test_trainers_see_content_events_only_and_agents_nothing(app, as_role):
     _, alice = _seed(app, as_role)
     page = alice.get("/admin/audit").get_data(as_text=True)
-    assert "条目 gift" in page and "重置密码" not in page and "用户 bob" not in page  # no admin-only filter either
+    assert "条目「能包装吗」" in page and "重置密码" not in page and "用户 bob" not in page  # no admin-only filter either
     assert "user:" not in alice.get("/admin/audit.csv").get_data(as_text=True)
     agent = as_role("agent", "amy")
     assert agent.get("/admin/audit").status_code == 403
