@@ -149,3 +149,9 @@ def test_the_editor_heading_names_the_entry_by_its_title_not_its_slug(trainer):
     edit = trainer.get("/items/seven-day-return/edit").get_data(as_text=True)
     h1 = re.search(r"<h1>(.*?)</h1>", edit, re.S).group(1)
     assert h1.startswith("编辑常见问题：") and "seven-day-return" not in h1 and "七天" in h1
+
+
+def test_the_yaml_editor_points_to_nothing_only_developers_can_open(library_app, trainer):
+    for slug in ("synonyms", "dictionary", "onboarding-week-1"):
+        page = trainer.get(f"/items/{slug}/edit").get_data(as_text=True)
+        assert 'name="structured"' in page and "docs/" not in page and "FORMAT.md" not in page, slug
