@@ -104,9 +104,8 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
     everything = can(current_user, "audit")
     rows = auditlog.events(f, everything, auditlog.PAGE_SIZE + 1, (page - 1) * auditlog.PAGE_SIZE)
-    slugs = sorted({ev.target[5:] for ev in rows if ev.target.startswith("item:")})
     return render_template("admin/audit.html", events=rows[:auditlog.PAGE_SIZE], f=f, page=page,
-                           item_titles=catalog.titles(slugs),
+                           item_titles=catalog.titles(auditlog.named_slugs(rows[:auditlog.PAGE_SIZE])),
                            more=len(rows) > auditlog.PAGE_SIZE, everything=everything,
                            actions=auditlog.action_choices(everything))
 
@@ -130,9 +129,9 @@ def action_label(action: str) -> str:
 
 
 @bp.app_template_filter("audit_details")
-def audit_details(detail: dict | None) -> str:
-    """Audit event details in Chinese (labels for keys and coded values)."""
-    return auditlog.detail_text(detail)
+def audit_details(detail: dict | None, titles: dict[str, str] | None = None) -> str:
+    """Audit event details in Chinese (labels for keys and coded values; titles for named slugs)."""
+    return auditlog.detail_text(detail, titles)
 
 
 @bp.app_template_filter("audit_target")

@@ -88,3 +88,20 @@ def test_every_action_the_code_records_has_a_chinese_label():
     source = "\n".join(p.read_text("utf-8") for p in Path(kbsite.__file__).parent.rglob("*.py"))
     recorded = set(re.findall(r'audit\.record\(\s*\w+,\s*\w+,\s*"([a-z_]+\.[a-z_.]+)"', source))
     assert len(recorded) >= 20 and recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
+
+
+def test_quizzes_and_entries_are_named_by_title_in_the_page(app, as_role):
+    from kbsite import audit
+
+    admin = as_role("admin", "root")
+    alice = as_role("trainer", "alice")
+    with app.app_context():
+        service.create_item("gift", "faq", Draft("能包装吗", "售前", [], "可以", {"summary": "可以"}), alice.user)
+        with write_session() as sess:
+            audit.record(sess, alice.user, "training.attempt_start", "attempt:7", quiz="gift")
+            audit.record(sess, alice.user, "training.attempt_start", "attempt:8", quiz="gone-quiz")
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    body = page.split('id="audit"', 1)[1]
+    assert "测验 《能包装吗》" in body and "条目「能包装吗」" in body
+    assert "测验 gone-quiz" in body  # an unknown slug is still shown, as it is
+    assert "quiz gift" not in body and "测验 gift" not in body
