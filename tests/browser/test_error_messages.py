@@ -59,3 +59,25 @@ def test_a_failed_template_copy_is_explained_in_chinese(live_app, context):
         assert not DEVELOPER.search(status), (name, status)
         page.unroute("**/api/templates/*/copy")
         page.evaluate("document.querySelector('.fill-status').textContent = ''")
+
+
+def test_opening_a_result_while_offline_says_so_instead_of_doing_nothing(live_app, context):
+    """Before: an unhandled rejection (the page-error guard fails on it) and no reaction at all."""
+    publish(live_app.app, "zz-err-open", "template", "zzerropen 稍等", "您好，请稍等。")
+    publish(live_app.app, "zz-err-faq", "faq", "zzerropen 退款多久", "详见正文。", summary="1-3 个工作日。")
+    page = context.new_page()
+    sign_in(page, live_app.url, "agent")
+    for url, api in ((f"{live_app.url}/search", "**/api/templates/*"), (f"{live_app.url}/panel", "**/api/items/*")):
+        page.goto(url)
+        page.route(api, lambda route: route.abort())
+        page.fill("#ws-q", "zzerropen")
+        page.wait_for_selector("#ws-hit-1")
+        hits = page.eval_on_selector_all(".ws-hit", "els => els.map(e => e.textContent)")
+        want = "稍等" if "templates" in api else "退款多久"
+        for _ in range(hits.index(next(h for h in hits if want in h))):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => /失败/.test(document.getElementById('ws-status').textContent)")
+        status = page.inner_text("#ws-status")
+        assert "网络" in status and not DEVELOPER.search(status), (url, status)
+        page.unroute(api)
