@@ -184,3 +184,21 @@ def test_pages_of_a_team_in_another_zone_name_that_zone(tmp_path):
         assert "Europe/Berlin" in page, url
         assert not [w for w in ZONE_WORDS if w in page], url
     app.extensions["kbsite.db"].engine.dispose()
+
+
+def test_a_certificate_finished_just_after_local_midnight_is_verified_with_the_local_date(app, make_user):
+    from kbsite.db import write_session
+    from kbsite.training.models import Certificate
+
+    holder = make_user("agent", "xiaochen")
+    with app.app_context(), write_session() as sess:
+        sess.add(Certificate(serial="KB-MIDNIGHT1", user_id=holder.id, course_slug="c", course_title="新人第一周",
+                             score=90.0, completed_at=MIDNIGHT, versions={}))
+    page = app.test_client().get("/certificates/KB-MIDNIGHT1").get_data(as_text=True)
+    assert "2026年12月01日" in page and "2026年11月30日" not in page
+
+
+def test_templates_format_times_through_the_team_clock():
+    """``.strftime`` on a stored (UTC) time in a template skips the zone: use localtime/localdate."""
+    root = Path(__file__).resolve().parents[1] / "kbsite" / "templates"
+    assert [str(p.relative_to(root)) for p in root.glob("**/*.html") if ".strftime(" in p.read_text("utf-8")] == []

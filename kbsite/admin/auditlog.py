@@ -47,6 +47,7 @@ DETAIL_LABELS = {
     "right": "答对", "total": "题数", "question": "题目", "auto": "自动评分", "final": "最终得分",
     "override": "改判", "to_mark": "待批改题数", "accounts": "账号",
 }
+SLUG_KEYS = ("quiz", "course")  # detail values that are item slugs, shown by title where known
 TARGET_PREFIXES = {"item": "条目", "user": "用户", "attempt": "测验记录", "course": "课程", "review": "复习"}
 TARGET_NAMES = {"library": "内容库", "site": "全站"}
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,7 +60,9 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _value_text(key: str, value: object) -> str:
+def _value_text(key: str, value: object, titles: dict[str, str] | None = None) -> str:
+    if key in SLUG_KEYS and titles and str(value) in titles:
+        return f"《{titles[str(value)]}》"
     if isinstance(value, bool):
         return "是" if value else "否"
     if key == "role":
@@ -71,11 +74,21 @@ def _value_text(key: str, value: object) -> str:
     return str(value)
 
 
-def detail_text(detail: dict | None) -> str:
-    """An event's details in Chinese, e.g. ``版本 第 3 版；审核意见 好`` (never ``number=3``)."""
-    parts = [f"{DETAIL_LABELS.get(k, '其他')} {_value_text(k, v)}"
+def detail_text(detail: dict | None, titles: dict[str, str] | None = None) -> str:
+    """An event's details in Chinese, e.g. ``版本 第 3 版；审核意见 好`` (never ``number=3``).
+
+    ``titles`` (slug → title) turns the quiz or course a detail names into its title.
+    """
+    parts = [f"{DETAIL_LABELS.get(k, '其他')} {_value_text(k, v, titles)}"
              for k, v in (detail or {}).items() if v not in ("", None)]
     return "；".join(parts)
+
+
+def named_slugs(rows: list[AuditEvent]) -> list[str]:
+    """Item slugs the events name (``item:`` targets, quizzes and courses in details), to look titles up."""
+    slugs = {ev.target[5:] for ev in rows if ev.target.startswith("item:")}
+    slugs |= {str(v) for ev in rows for k, v in (ev.detail or {}).items() if k in SLUG_KEYS and v}
+    return sorted(slugs)
 
 
 def target_text(target: str) -> str:

@@ -16,6 +16,7 @@ from kbsite.auth.permissions import can, require
 from kbsite.content.service import today
 from kbsite.db import database, write_session
 from kbsite.errors import Conflict, Invalid
+from kbsite.training import catalog
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -104,6 +105,7 @@ def audit_log():
     everything = can(current_user, "audit")
     rows = auditlog.events(f, everything, auditlog.PAGE_SIZE + 1, (page - 1) * auditlog.PAGE_SIZE)
     return render_template("admin/audit.html", events=rows[:auditlog.PAGE_SIZE], f=f, page=page,
+                           item_titles=catalog.titles(auditlog.named_slugs(rows[:auditlog.PAGE_SIZE])),
                            more=len(rows) > auditlog.PAGE_SIZE, everything=everything,
                            actions=auditlog.action_choices(everything))
 
@@ -127,9 +129,9 @@ def action_label(action: str) -> str:
 
 
 @bp.app_template_filter("audit_details")
-def audit_details(detail: dict | None) -> str:
-    """Audit event details in Chinese (labels for keys and coded values)."""
-    return auditlog.detail_text(detail)
+def audit_details(detail: dict | None, titles: dict[str, str] | None = None) -> str:
+    """Audit event details in Chinese (labels for keys and coded values; titles for named slugs)."""
+    return auditlog.detail_text(detail, titles)
 
 
 @bp.app_template_filter("audit_target")

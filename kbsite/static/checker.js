@@ -1,5 +1,7 @@
 // The reply checker's client side, shared by the checker page, the side panel and the composer:
 // ask /api/check, then mark each flagged phrase in place (text nodes only).
+import { messageOf, readJSON } from "./errors.js";
+
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -12,9 +14,7 @@ export async function checkText(text, signal) {
     headers: { "Content-Type": "application/json", Accept: "application/json",
       "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content || "" },
     body: JSON.stringify({ text }) });
-  const data = await resp.json();
-  if (!resp.ok) throw new Error(data.error || "检查失败，请重试");
-  return data.issues;
+  return (await readJSON(resp, "检查失败，请重试")).issues;
 }
 
 export function summaryOf(text, issues) {
@@ -60,7 +60,7 @@ export function attachChecker(area, summary, out, delay = 150) {
       summary.textContent = summaryOf(text, issues);
       out.replaceChildren(...renderIssues(text, issues));
     } catch (e) {
-      if (e.name !== "AbortError") summary.textContent = e.message || "检查失败，请重试";
+      if (e.name !== "AbortError") summary.textContent = messageOf(e, "检查失败，请重试");
     }
   }
   area.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, delay); });

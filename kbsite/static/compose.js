@@ -6,6 +6,7 @@ import { copyText, writePending } from "./copy.js";
 import { placeholdersIn, post, preview } from "./fill.js";
 import { checkText, summaryOf } from "./checker.js";
 import { imageCard } from "./images.js";
+import { messageOf, readJSON, UserError } from "./errors.js";
 
 const root = document.getElementById("compose");
 const box = document.getElementById("ws-q");
@@ -27,10 +28,7 @@ function button(label, onClick, cls = "small", aria) {
   return b;
 }
 
-const json = (resp) => resp.json().then((data) => {
-  if (!resp.ok) throw new Error(data.error || "请求失败");
-  return data;
-});
+const json = (resp) => readJSON(resp, "请求失败，请重试");
 const getJSON = (url) => fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(json);
 
 const text = () => state.pieces.map((p) => p.text.replace(/^\n+|\n+$/g, "")).join("\n");
@@ -42,7 +40,7 @@ const filled = () => text().replace(/\{\{[ \t\u3000]*([^{}\n]+?)[ \t\u3000]*\}\}
 async function pieceOf(slug) {
   const entry = await getJSON(`/api/items/${encodeURIComponent(slug)}`);
   const body = entry.type === "template" ? entry.markdown : entry.summary;
-  if (!body.trim()) throw new Error(`「${entry.title}」没有可直接粘贴的摘要，不能加入回复`);
+  if (!body.trim()) throw new UserError(`「${entry.title}」没有可直接粘贴的摘要，不能加入回复`);
   return { slug, title: entry.title, text: body, kind: entry.type, images: entry.images || [] };
 }
 
@@ -53,7 +51,7 @@ function add(slug) {
     try {
       state.pieces.push(await piece);
     } catch (e) {
-      return showStatus(e.message);
+      return showStatus(messageOf(e, "加入回复失败，请重试"));
     }
     render();
   });
@@ -142,7 +140,7 @@ async function runCheck() {
     for (const is of issues) list.append(el("li", `risk risk-${is.severity}`, `「${is.text}」${is.category}：建议「${is.suggestion}」`));
     box2.replaceChildren(el("p", issues.length ? "fill-warn" : "muted", summaryOf(t, issues)), list);
   } catch (e) {
-    if (e.name !== "AbortError") box2.replaceChildren(el("p", "muted", e.message));
+    if (e.name !== "AbortError") box2.replaceChildren(el("p", "muted", messageOf(e, "检查失败，请重试")));
   }
 }
 
@@ -165,7 +163,7 @@ async function copy() {
     const data = await pending;
     if (!ok) ok = await copyText(data.text);
   } catch (e) {
-    showStatus(e.message);
+    showStatus(messageOf(e, "复制失败，请重试"));
     return false;
   }
   showStatus(ok ? "已复制整段回复 ✓" : "复制失败，请手动选择文字复制");
@@ -198,7 +196,7 @@ async function reuse(c) {
   try {
     state.pieces = await Promise.all(c.pieces.map((p) => pieceOf(p.slug)));
   } catch (e) {
-    return showStatus(e.message);
+    return showStatus(messageOf(e, "打开这段回复失败，请重试"));
   }
   render();
   (state.inputs[gaps()[0]] || root.querySelector(".compose-copy"))?.focus();

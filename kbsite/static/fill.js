@@ -2,6 +2,7 @@
 // copy (button or Ctrl+Enter) rendered by the server, favourite toggle. Plain DOM, no innerHTML.
 import { copyText, writePending } from "./copy.js";
 import { imageCard } from "./images.js";
+import { messageOf, readJSON } from "./errors.js";
 
 const PH = /\{\{[ \t\u3000]*([^{}\n]+?)[ \t\u3000]*\}\}/g;
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -142,9 +143,7 @@ export function mountFill(root, tpl, opts = {}) {
   async function serverText(partial) {
     const resp = await post(`/api/templates/${encodeURIComponent(tpl.slug)}/copy`,
       { values: valuesFor(), channel: state.channel, partial });
-    const data = await resp.json();
-    if (!resp.ok) throw new Error(data.error || "复制失败");
-    return data;
+    return readJSON(resp, "复制失败，请重试");
   }
   function valuesFor() {
     const used = placeholdersIn(textOf());
@@ -179,7 +178,7 @@ export function mountFill(root, tpl, opts = {}) {
         }
       }
     } catch (e) {
-      status.textContent = e.message;
+      status.textContent = messageOf(e, "复制失败，请重试");
       return false;
     }
     status.textContent = ok ? (partial ? "已复制（含未填写的占位符）" : "已复制 ✓") : "复制失败，请手动选择文字复制";

@@ -5,6 +5,7 @@ import "./compose.js";
 import { copyText } from "./copy.js";
 import { attachChecker } from "./checker.js";
 import { imageCard } from "./images.js";
+import { messageOf, readJSON } from "./errors.js";
 
 const $ = (id) => document.getElementById(id);
 const panel = $("ws-panel"), box = $("ws-q");
@@ -30,10 +31,14 @@ function closeAnswer() {
 }
 
 async function showAnswer(slug) {
-  const resp = await fetch(`/api/items/${encodeURIComponent(slug)}`, { credentials: "same-origin",
-    headers: { Accept: "application/json" } });
-  const entry = await resp.json();
-  if (!resp.ok) return void ($("ws-status").textContent = entry.error || "打开失败");
+  let entry;
+  try {
+    const resp = await fetch(`/api/items/${encodeURIComponent(slug)}`, { credentials: "same-origin",
+      headers: { Accept: "application/json" } });
+    entry = await readJSON(resp, "打开失败，请重试");
+  } catch (e) {
+    return void ($("ws-status").textContent = messageOf(e, "打开失败，请重试"));
+  }
   const head = el("header", "fill-head");
   head.append(el("h2", "fill-title", entry.title), button("关闭 Esc", closeAnswer));
   const trust = el("p", `ws-trust${entry.trust.stale ? " is-stale" : ""}`, entry.trust.label);

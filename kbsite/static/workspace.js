@@ -1,6 +1,7 @@
 // The workspace search page: results as you type (debounced, stale requests aborted, old results kept
 // until new ones arrive), keyboard navigation, one-click facets, templates opened beside the results.
 import { mountFill, post } from "./fill.js";
+import { messageOf, readJSON } from "./errors.js";
 
 const DEBOUNCE_MS = 90;
 // Type labels come from the content-type registry, via a meta tag on the page.
@@ -239,10 +240,18 @@ function open(i) {
 }
 
 async function openTemplate(slug) {
-  const resp = await fetch(`/api/templates/${encodeURIComponent(slug)}`, { credentials: "same-origin",
-    headers: { Accept: "application/json" } });
-  if (!resp.ok) return location.assign(`/items/${encodeURIComponent(slug)}`);
-  const tpl = await resp.json();
+  let tpl;
+  try {
+    const resp = await fetch(`/api/templates/${encodeURIComponent(slug)}`, { credentials: "same-origin",
+      headers: { Accept: "application/json" } });
+    if (!resp.ok && resp.headers.get("Content-Type")?.includes("json")) {
+      return location.assign(`/items/${encodeURIComponent(slug)}`);  // the page explains it
+    }
+    tpl = await readJSON(resp, "打开模板失败，请重试");
+  } catch (e) {
+    status.textContent = messageOf(e, "打开模板失败，请重试");
+    return;
+  }
   state.fill = mountFill(panel, tpl, { itemLink: true, onClose: closeTemplate });
   panel.classList.remove("hidden");
   lists.classList.add("hidden");

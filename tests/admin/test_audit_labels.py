@@ -68,7 +68,7 @@ def test_audit_page_and_history_show_labels_not_codes(app, as_role):
     assert admin.post("/review/gift/1/reject", data={"comment": "补充运费"}).status_code == 302
     page = admin.get("/admin/audit").get_data(as_text=True)
     body = page.split('<table class="history" id="audit">', 1)[1]
-    assert "退回修改" in body and "版本 第 1 版；审核意见 补充运费" in body and "条目 gift" in body
+    assert "退回修改" in body and "版本 第 1 版；审核意见 补充运费" in body and "条目「能包装吗」" in body and 'title="标识 gift"' in body
     assert "item.reject" not in body.replace('data-action="item.reject"', "") and "number=" not in body
     history = trainer.get("/items/gift/history").get_data(as_text=True)
     events = history.split("操作记录", 1)[1]

@@ -32,13 +32,13 @@ def _seed(app, as_role):
 def test_filters_by_actor_action_target_and_dates(app, as_role):
     admin, _ = _seed(app, as_role)
     page = admin.get("/admin/audit").get_data(as_text=True)
-    assert "新建条目" in page and "重置密码" in page and "条目 gift" in page
+    assert "新建条目" in page and "重置密码" in page and "条目「能包装吗」" in page
     page = admin.get("/admin/audit?actor=alice&action=item.").get_data(as_text=True)
-    assert "条目 gift" in page and "条目 refund" in page and 'data-action="user.password_reset"' not in page
+    assert "条目「能包装吗」" in page and "条目「退款」" in page and 'data-action="user.password_reset"' not in page
     page = admin.get("/admin/audit?target=gift").get_data(as_text=True)
-    assert "条目 gift" in page and "条目 refund" not in page
+    assert "条目「能包装吗」" in page and "条目「退款」" not in page
     page = admin.get("/admin/audit?since=2025-01-01&until=2025-01-31").get_data(as_text=True)
-    assert "条目 old" in page and "条目 gift" not in page
+    assert "条目 old" in page and "条目「能包装吗」" not in page
     page = admin.get("/admin/audit?until=2025-01-14").get_data(as_text=True)
     assert "条目 old" not in page and "没有符合条件的记录" in page
     assert admin.get("/admin/audit?action=%25").get_data(as_text=True).count('data-action="') == 0
@@ -48,7 +48,7 @@ def test_filters_by_actor_action_target_and_dates(app, as_role):
 def test_trainers_see_content_events_only_and_agents_nothing(app, as_role):
     _, alice = _seed(app, as_role)
     page = alice.get("/admin/audit").get_data(as_text=True)
-    assert "条目 gift" in page and "重置密码" not in page and "用户 bob" not in page  # no admin-only filter either
+    assert "条目「能包装吗」" in page and "重置密码" not in page and "用户 bob" not in page  # no admin-only filter either
     assert "user:" not in alice.get("/admin/audit.csv").get_data(as_text=True)
     agent = as_role("agent", "amy")
     assert agent.get("/admin/audit").status_code == 403
@@ -88,3 +88,20 @@ def test_every_action_the_code_records_has_a_chinese_label():
     source = "\n".join(p.read_text("utf-8") for p in Path(kbsite.__file__).parent.rglob("*.py"))
     recorded = set(re.findall(r'audit\.record\(\s*\w+,\s*\w+,\s*"([a-z_]+\.[a-z_.]+)"', source))
     assert len(recorded) >= 20 and recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
+
+
+def test_quizzes_and_entries_are_named_by_title_in_the_page(app, as_role):
+    from kbsite import audit
+
+    admin = as_role("admin", "root")
+    alice = as_role("trainer", "alice")
+    with app.app_context():
+        service.create_item("gift", "faq", Draft("能包装吗", "售前", [], "可以", {"summary": "可以"}), alice.user)
+        with write_session() as sess:
+            audit.record(sess, alice.user, "training.attempt_start", "attempt:7", quiz="gift")
+            audit.record(sess, alice.user, "training.attempt_start", "attempt:8", quiz="gone-quiz")
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    body = page.split('id="audit"', 1)[1]
+    assert "测验 《能包装吗》" in body and "条目「能包装吗」" in body
+    assert "测验 gone-quiz" in body  # an unknown slug is still shown, as it is
+    assert "quiz gift" not in body and "测验 gift" not in body

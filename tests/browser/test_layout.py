@@ -50,3 +50,23 @@ def test_an_invalid_field_is_not_hidden_under_the_sticky_top_bar(live_app, conte
     bar = page.eval_on_selector(".topbar", "e => e.getBoundingClientRect().bottom")
     field = page.eval_on_selector("input[name=valid_from]", "e => e.getBoundingClientRect().top")
     assert field >= bar, (field, bar)
+
+
+def test_the_site_stays_readable_in_a_narrow_window(browser, live_app):
+    """At 380 px the top bar wraps by whole labels, nothing scrolls sideways, pages stay usable."""
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 380, "height": 800})
+    try:
+        page = ctx.new_page()
+        sign_in(page, live_app.url, "trainer")
+        for path in ("/", "/check", "/browse", "/training/", "/review/"):
+            page.goto(f"{live_app.url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 380, path
+            labels = page.eval_on_selector_all(".mainnav a, .brand, .userbox a", """els => els.map(e => {
+                const r = e.getBoundingClientRect(), lh = parseFloat(getComputedStyle(e).lineHeight);
+                return {text: e.textContent.trim(), lines: Math.round(r.height / lh)};
+            })""")
+            assert [x for x in labels if x["lines"] > 1] == [], (path, labels)
+            bar = page.eval_on_selector(".topbar", "e => e.getBoundingClientRect().height")
+            assert bar < 200, (path, bar)  # three short lines at most
+    finally:
+        ctx.close()

@@ -141,3 +141,17 @@ def test_history_of_an_untouched_entry_says_so_instead_of_offering_an_empty_comp
         "effective_from": "2024-01-01", "body": "改过的正文。", "message": "改写", "save": "1"})
     page = trainer.get("/items/seven-day-return/history").get_data(as_text=True)
     assert "比较所选版本" in page and 'id="single-revision"' not in page and 'id="no-events"' not in page
+
+
+def test_the_editor_heading_names_the_entry_by_its_title_not_its_slug(trainer):
+    import re
+
+    edit = trainer.get("/items/seven-day-return/edit").get_data(as_text=True)
+    h1 = re.search(r"<h1>(.*?)</h1>", edit, re.S).group(1)
+    assert h1.startswith("编辑常见问题：") and "seven-day-return" not in h1 and "七天" in h1
+
+
+def test_the_yaml_editor_points_to_nothing_only_developers_can_open(library_app, trainer):
+    for slug in ("synonyms", "dictionary", "onboarding-week-1"):
+        page = trainer.get(f"/items/{slug}/edit").get_data(as_text=True)
+        assert 'name="structured"' in page and "docs/" not in page and "FORMAT.md" not in page, slug
