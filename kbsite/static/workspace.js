@@ -9,7 +9,7 @@ const LABELS = JSON.parse(document.querySelector('meta[name="kb-type-labels"]')?
 const $ = (id) => document.getElementById(id);
 const box = $("ws-q"), list = $("ws-results"), status = $("ws-status"), filtersEl = $("ws-filters");
 const panel = $("ws-panel"), lists = $("ws-lists"), gapEl = $("ws-gap");
-const state = { q: "", filters: { type: null, category: null, tag: null }, hits: [], active: -1,
+const state = { q: "", shown: null, openWhenShown: false, filters: { type: null, category: null, tag: null }, hits: [], active: -1,
   logId: null, timer: 0, lastKey: -1e9, ctrl: null, seq: 0, fill: null };
 
 function el(tag, cls, text) {
@@ -76,6 +76,8 @@ async function run() {
 }
 
 function showEmpty() {
+  state.shown = "";
+  state.openWhenShown = false;
   state.hits = [];
   state.logId = null;
   list.replaceChildren();
@@ -88,6 +90,7 @@ function showEmpty() {
 }
 
 function render(data) {
+  state.shown = data.query;
   state.hits = data.results;
   state.logId = data.log_id;
   state.active = data.results.length ? 0 : -1;
@@ -101,6 +104,11 @@ function render(data) {
   highlight();
   performance.mark(`ws-results:${data.query}`);
   document.dispatchEvent(new CustomEvent("ws:results", { detail: { query: data.query, total: data.total } }));
+  // Enter pressed before these results arrived: open the top one now, never a previous prefix's hit.
+  if (state.openWhenShown && data.query === box.value.trim()) {
+    state.openWhenShown = false;
+    if (data.results.length) open(0);
+  }
 }
 
 // Shift+Enter or "＋": the hit becomes a piece of the composed reply (compose.js); the next hit is
@@ -290,6 +298,7 @@ async function refreshLists() {
 
 box.addEventListener("input", (ev) => {
   if (ev.isComposing) return; // wait for the IME to commit
+  state.openWhenShown = false; // typing on after Enter: the pending open is for another text
   schedule();
 });
 box.addEventListener("compositionend", schedule);
@@ -317,9 +326,11 @@ box.addEventListener("keydown", (ev) => {
     addToReply(Math.max(0, state.active));
   } else if (ev.key === "Enter" && !(ev.ctrlKey || ev.metaKey)) {
     ev.preventDefault();
-    clearTimeout(state.timer);
-    if (box.value.trim() !== state.q) run(); // Enter before the debounce fired: search now
-    else if (n) open(Math.max(0, state.active));
+    const q = box.value.trim();
+    if (q !== state.shown) { // results for this text not shown yet: open the top hit once they are
+      state.openWhenShown = Boolean(q);
+      if (q !== state.q) { clearTimeout(state.timer); run(); }
+    } else if (n) open(Math.max(0, state.active));
   } else if (ev.key === "Escape") {
     ev.preventDefault();
     if (!box.value && state.fill) return closeTemplate();

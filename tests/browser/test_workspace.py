@@ -94,6 +94,21 @@ def test_facet_filters_and_channel_tabs(live_app, context):
     assert "店铺名称" in page.eval_on_selector_all("#tpl-panel input", "els => els.map(e => e.name)")
 
 
+def test_enter_right_after_typing_opens_the_top_hit_of_the_whole_query(live_app, context):
+    """Enter before the last keystroke's results arrive waits for them: it never opens a prefix's hit."""
+    page = _agent_page(live_app, context)
+    page.goto(f"{live_app.url}/search")
+    page.evaluate("""() => document.addEventListener('ws:open', (ev) => {
+      window.__opened = ev.detail.hit.slug; ev.preventDefault(); })""")
+    query = "退货运费谁出"
+    expected = page.request.get(f"{live_app.url}/api/search?q={query}&log=0").json()["results"][0]["slug"]
+    page.keyboard.type(query)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.__opened !== undefined")
+    assert page.evaluate("window.__opened") == expected
+    assert page.input_value("#ws-q") == query
+
+
 def test_faq_answer_copies_from_the_keyboard(live_app, context):
     page = _agent_page(live_app, context)
     page.goto(f"{live_app.url}/items/size-exchange")
