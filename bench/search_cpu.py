@@ -30,11 +30,10 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.browser_perf import _item  # noqa: E402
-from bench.corpus import Generator, library_items, load_queries  # noqa: E402
+from bench.browser_perf import PASSWORD, USER, build_site  # noqa: E402  (the browser benchmark's site)
+from bench.corpus import load_queries  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-USER, PASSWORD = "bench-agent", "bench-password-123"
 
 
 def _config(home: Path, today: str | None) -> dict:
@@ -43,31 +42,6 @@ def _config(home: Path, today: str | None) -> dict:
         "SEARCH_INDEX_DIR": str(home / "search-index"), "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False, "TODAY": today,
     }
-
-
-def build_site(home: Path, size: int) -> None:
-    """The starter library plus ``size`` generated entries, and one agent."""
-    from kbsite import create_app
-    from kbsite.auth import service as auth
-    from kbsite.content import service
-    from kbsite.db import database
-    from kbsite.models import load_all
-    from kbsite.search.sync import service as search
-
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["KBSITE_HOME"] = str(home)
-    app = create_app(_config(home, None))
-    with app.app_context():
-        load_all()
-        database().create_all()
-        service.import_items(library_items())
-        gen = list(Generator(42).many(size))
-        for i in range(0, len(gen), 2000):
-            service.import_items([_item(d) for d in gen[i:i + 2000]])
-        search().catch_up(force=True)
-        auth.create_user(USER, "agent", PASSWORD)
-    app.extensions["kbsite.db"].engine.dispose()
-    (home / "built").write_text("ok\n")
 
 
 def main(argv: list[str] | None = None) -> int:
