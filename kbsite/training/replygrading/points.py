@@ -32,6 +32,13 @@ _AFTER = re.compile(r"^.{0,3}?(不了|不成|不到|不行|不可能|不可以|�
 _DENIED_AFTER = re.compile(r"^(也|就|都|还|是|可|会|们)?(不|没|无法|没法)(?!用|需|必|好意思|客气|担心|着急|急)")
 _MODAL_VERB = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予|不给)(?:给您|为您|帮您|再)?"
                          r"[\u4e00-\u9fff]{2}$")
+# A refusal a few words before the phrase in the same clause: "没法按空包给您退款". What stands
+# between must not turn the sentence around (但/不过/可以/会 …: "没法加急，但会优先给您退款").
+_MODAL_SCOPE = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予)([\u4e00-\u9fff]{0,8})$")
+_TURN = re.compile(r"但|不过|可以|可|能|会|却|而|先|只|另|改")
+# The thing itself declared not needed right after it: "开箱视频也不用再发了", "照片就不需要提供了".
+_NOT_NEEDED_AFTER = re.compile(r"^[^，。！？；]{0,2}?(?:也|就|都|便)?(?:不用|不需要|无需|不必)(?:您)?(?:再)?"
+                               r"(?:发|提供|给|拍|上传|传|补|寄|录)")
 _NEGATIVE_PHRASE = re.compile(r"[不没无未别勿非]")
 _RANGE = re.compile(r"(?<=\d)[到至~～—–](?=\d)")
 _NUMBER = re.compile(r"\d{1,2}")
@@ -188,7 +195,10 @@ def is_negated(reply: Reply, start: int, end: int, phrase: str) -> bool:
     # A modal refusal governs the whole verb phrase after it: "不能取消退款", "没法安排补发".
     if _MODAL_VERB.search(before):
         return True
-    return bool(_AFTER.match(after) or _DENIED_AFTER.match(after))
+    scope = _MODAL_SCOPE.search(before)
+    if scope and not _TURN.search(scope.group(1)):
+        return True
+    return bool(_AFTER.match(after) or _DENIED_AFTER.match(after) or _NOT_NEEDED_AFTER.match(after))
 
 
 def _lcs(a: str, b: str) -> int:
