@@ -106,8 +106,16 @@ def build_site(home: Path, size: int) -> None:
 
 
 def serve(home: Path):
-    """The real app on an ephemeral port, CSRF on, in a daemon thread."""
+    """The real app on an ephemeral port, CSRF on, in a daemon thread.
+
+    The engine's answer memo is off: each pass types the same queries, so it would otherwise
+    time remembered answers from the second pass on.
+    """
     from werkzeug.serving import make_server
+
+    from kbsite.search import readers
+
+    readers.MEMO_ENTRIES = 0
 
     from kbsite import create_app
 

@@ -32,8 +32,8 @@ MEMO_ENTRIES = 1024  # answers remembered per view (search-as-you-type repeats t
 class Memo:
     """A small thread-safe LRU of answers computed over one view (they change with the view)."""
 
-    def __init__(self, size: int = MEMO_ENTRIES) -> None:
-        self.size = size
+    def __init__(self, size: int | None = None) -> None:
+        self.size = MEMO_ENTRIES if size is None else size  # read at creation: benchmarks set it to 0
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
