@@ -114,6 +114,8 @@ def test_generic_boilerplate_addressing_nothing_fails():
     (GOOD + "另外王丽的手机是13812345678。", "手机号"),
     (GOOD + "她的地址是海淀区中关村大街27号。", "地址"),
     (GOOD + "您要找的订单号是202406129999。", "单号"),
+    (GOOD + "上周另一位会员张先生也是这样处理的。", "其他顾客"),
+    (GOOD + "之前有位客户（尾号5521的订单）也遇到过。", "其他顾客"),
     ("非常抱歉！请把手机收到的验证码发我一下，我马上补发，运费由我们承担。", "验证码"),
     ("非常抱歉！麻烦告诉我您的支付密码，我拍照核实后补发，运费我们承担。", "密码"),
 ])
@@ -126,6 +128,13 @@ def test_a_privacy_leak_always_fails(reply, leak):
 def test_what_the_customer_gave_and_a_warning_are_not_leaks():
     r = assess(GOOD + "您留的手机号13911112222我已备注。请注意不要把验证码告诉任何人。")
     assert "privacy" not in codes(r) and r.verdict == "pass"
+
+
+def test_other_customers_mentioned_without_identifying_them_are_not_leaks():
+    r = assess(GOOD + "很多顾客也遇到过类似情况，都是这样处理的。")
+    assert "privacy" not in codes(r)
+    r = assess(GOOD + "之前有位客户也遇到过，处理得很顺利。")
+    assert "privacy" not in codes(r)
 
 
 def test_forbidden_phrase_costs_a_share_and_sends_a_full_reply_to_review():

@@ -117,6 +117,14 @@ def test_a_refusal_a_few_words_before_the_phrase_still_governs_it():
     assert not negated("暂时无法发货的话可以先给您退款", "退款")
 
 
+def test_an_admission_completed_by_a_negative_predicate_is_still_an_admission():
+    text = points.Reply("这确实是我们没把好关，马上给您换新。")
+    at = text.folded.find("确实是我们")
+    assert not points.is_negated(text, at, at + 5, "确实是我们")
+    text = points.Reply("运费我们也不承担")
+    assert points.is_negated(text, 2, 4, "我们")  # a subject whose predicate denies the point
+
+
 def test_a_thing_declared_not_needed_is_not_asked_for():
     def negated(reply: str, phrase: str) -> bool:
         text = points.Reply(reply)

@@ -39,6 +39,8 @@ _TURN = re.compile(r"但|不过|可以|可|能|会|却|而|先|只|另|改")
 # The thing itself declared not needed right after it: "开箱视频也不用再发了", "照片就不需要提供了".
 _NOT_NEEDED_AFTER = re.compile(r"^[^，。！？；]{0,2}?(?:也|就|都|便)?(?:不用|不需要|无需|不必)(?:您)?(?:再)?"
                                r"(?:发|提供|给|拍|上传|传|补|寄|录)")
+_ENDS_IN_SUBJECT = re.compile(r"(?:我们|我|咱们|本店|店里)$")
+_OWN_FAULT = re.compile(r"^(?:也|就|都|还)?(?:没有|没|不)(?:把|做|处理|注意|检查|核实|及时|到位|对|够|周到|跟进|发现|考虑|看)")
 _NEGATIVE_PHRASE = re.compile(r"[不没无未别勿非]")
 _RANGE = re.compile(r"(?<=\d)[到至~～—–](?=\d)")
 _NUMBER = re.compile(r"\d{1,2}")
@@ -198,7 +200,10 @@ def is_negated(reply: Reply, start: int, end: int, phrase: str) -> bool:
     scope = _MODAL_SCOPE.search(before)
     if scope and not _TURN.search(scope.group(1)):
         return True
-    return bool(_AFTER.match(after) or _DENIED_AFTER.match(after) or _NOT_NEEDED_AFTER.match(after))
+    # A phrase ending in its subject ("确实是我们") is completed by what follows, and "是我们没把好关"
+    # admits the fault: a negator right after it is its predicate, not a denial of it.
+    denied = _DENIED_AFTER.match(after) and not (_ENDS_IN_SUBJECT.search(phrase) and _OWN_FAULT.match(after))
+    return bool(_AFTER.match(after) or denied or _NOT_NEEDED_AFTER.match(after))
 
 
 def _lcs(a: str, b: str) -> int:

@@ -1,4 +1,4 @@
-"""Privacy leaks in a reply: another person's phone, address or order, or asking for secrets.
+"""Privacy leaks in a reply: another person's phone, address, order or identity, or asking for secrets.
 
 Numbers and addresses that the customer gave in the chat are theirs to hear
 back; anything else is someone else's data. Asking for a password or a
@@ -46,6 +46,7 @@ def leaks(reply: Reply, chat_lines: Sequence[str]) -> list[str]:
     for m in _ADDRESS.finditer(text):
         if squash(m.group()) not in chat:
             found.append(f"回复中出现了对话里没有的地址“{m.group()}”")
+    found.extend(_names_another_customer(reply))
     found.extend(_asks_for_secret(reply))
     found.extend(_hands_over_third_party(reply, chat))
     return found
@@ -65,6 +66,21 @@ def _hands_over_third_party(reply: Reply, chat: str) -> list[str]:
         return []
     return ["答应把他人的订单信息（地址或电话）发给对话里的人" for clause in reply.clauses
             if _HANDS_OVER.search(clause.text) and not _DECLINED.search(clause.text)][:1]
+
+
+# Another customer named with anything that identifies them ("另一位会员李女士（尾号5521的订单）").
+_OTHER_CUSTOMER = re.compile(r"(?:另一位|另外一位|另一个|其他|别的|上一位|之前有位|前面那位|有位|有个)"
+                             r"[\u4e00-\u9fff]{0,4}?(?:顾客|客户|会员|买家|用户|客人|宝妈|亲)")
+_IDENTIFIES = re.compile(r"[\u4e00-\u9fff](?:女士|先生|小姐)|尾号\s*\d{3,}|\d{4,}")
+_SENTENCE = re.compile(r"[^。！？!?]+")
+
+
+def _names_another_customer(reply: Reply) -> list[str]:
+    for sentence in _SENTENCE.findall(reply.folded):
+        other = _OTHER_CUSTOMER.search(sentence)
+        if other and _IDENTIFIES.search(sentence[other.end():]):
+            return ["回复中透露了其他顾客的身份信息（姓名、尾号或单号）"]
+    return []
 
 
 def _asks_for_secret(reply: Reply) -> list[str]:
