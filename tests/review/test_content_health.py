@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from kbsite import clock
 from kbsite.audit import AuditEvent
 from kbsite.content import health, service
 from kbsite.content.models import Item
@@ -133,7 +134,8 @@ def test_agents_see_who_verified_and_cannot_verify(app, as_role):
     assert amy.post("/review/items/gift/verify").status_code == 403
     alice.post("/review/items/gift/verify")
     page = amy.get("/items/gift").get_data(as_text=True)
-    today = datetime.now(UTC).date().isoformat()
+    with app.app_context():
+        today = clock.today().isoformat()  # the team's date, not the host's UTC date
     assert f"✔ 由 alice 于 {today} 核实" in page
     assert "标记为已核实" not in page and 'id="health"' not in page and "复核周期" not in page
 
