@@ -125,3 +125,44 @@ def test_synonyms_no_entry_holds_are_dropped_from_the_query_but_kept_for_marks(l
     assert {"尿片", "拉拉裤"} <= set(concept.absent)  # members no entry holds
     assert set(concept.variants) | set(concept.absent) == every - {concept.text}
     assert every <= set(_mark_terms([concept]))
+
+
+# ---- general shop vocabulary: money, delivery, after-sales, accounts and electronics ----------
+
+SHOP_WORDS = [
+    D(slug="refund-route", type="faq", category="售后/退款", title="退款退到哪里？", tags=["原路退回", "退款"],
+      summary="退款按原支付方式原路退回。", body="银行卡支付的退回原银行卡。"),
+    D(slug="cod", type="faq", category="售前/支付", title="支持货到付款吗？", tags=["货到付款", "到付"],
+      summary="部分地区支持货到付款。", body="结算页可选择货到付款。"),
+    D(slug="double-charge", type="faq", category="售中/支付", title="重复扣款怎么办？", tags=["重复扣款", "扣款"],
+      summary="重复扣款的款项会原路退回。", body="请提供扣款截图。"),
+    D(slug="installment", type="faq", category="售前/支付", title="能分期付款吗？", tags=["分期", "免息"],
+      summary="满 1000 元可选 3 期免息。", body="分期手续费以页面为准。"),
+    D(slug="buck-passing", type="case", category="案例/投诉", title="推诿引发的投诉", tags=["推诿", "首问负责"],
+      summary="接待客服要接下问题并跟进。", body="不要说这个不归我管。"),
+    D(slug="anti-fraud", type="faq", category="账户与隐私", title="接到自称客服的电话怎么办？",
+      tags=["诈骗电话", "隐私"], summary="客服不会让您转账或索要验证码。", body="请挂断并联系官方客服。"),
+    D(slug="return-freight", type="policy", category="售后/运费", title="退货运费谁承担？", tags=["运费承担", "退货运费"],
+      summary="质量问题由店铺承担运费，个人原因由买家承担。", body="运费险可抵扣退货运费。"),
+    D(slug="serial", type="faq", category="商品/数码", title="怎么查序列号？", tags=["序列号", "imei"],
+      summary="在设置-关于本机查看序列号。", body="包装盒侧面也印有序列号。"),
+    D(slug="repair-time", type="policy", category="售后/维修", title="维修要多久？", tags=["维修周期", "维修"],
+      summary="维修周期一般为 7 个工作日。", body="寄回后我们告知维修进度。"),
+]
+
+
+@pytest.fixture
+def shop_words(engine):
+    engine.upsert(SHOP_WORDS)
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("钱打回哪张卡", "refund-route"), ("能不能收到货再给钱", "cod"), ("被扣了两回钱", "double-charge"),
+     ("能按月供吗", "installment"), ("可以分期零利率嗎", "installment"), ("客服踢皮球", "buck-passing"),
+     ("有人说是你们客服让我转账", "anti-fraud"), ("退貨運費由誰負擔", "return-freight"),
+     ("串号在哪看", "serial"), ("坏了能返厂吗", "repair-time"), ("修多久能好", "repair-time")],
+)
+def test_general_shop_vocabulary_reaches_the_library_terms(shop_words, query, expected):
+    assert slugs(shop_words.search(query))[:1] == [expected]
