@@ -51,6 +51,8 @@ def _judgement(**kw) -> Judgement:
 def test_an_unknown_word_more_telling_than_what_the_result_holds_is_not_high():
     # 宽带怎么办理: 办理 (IDF 6.6) is held, 宽带 (9.6) is a real word no entry holds.
     assert _judgement(held_idf=6.6, unknown_idf=9.6).confidence(short=True) == "low"
+    # 健身房会员卡怎么退: 健身房 (10.6) is about as telling as the held 会员卡 (11.0), within IDF noise.
+    assert _judgement(held_idf=11.0, unknown_idf=10.6).confidence(short=True) == "low"
     # 鞋子挤脚 style: the held word is the telling one; an unknown generic word does not matter.
     assert _judgement(held_idf=12.0, unknown_idf=7.0).confidence(short=True) == "high"
     # Unknown strings that are no dictionary word (Latin, jieba leftovers) leave it as it was.
