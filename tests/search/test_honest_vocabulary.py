@@ -150,6 +150,10 @@ SHOP_WORDS = [
       summary="在设置-关于本机查看序列号。", body="包装盒侧面也印有序列号。"),
     D(slug="repair-time", type="policy", category="售后/维修", title="维修要多久？", tags=["维修周期", "维修"],
       summary="维修周期一般为 7 个工作日。", body="寄回后我们告知维修进度。"),
+    D(slug="order-status", type="faq", category="售中/订单", title="怎么查订单状态？", tags=["订单状态", "查物流"],
+      summary="在我的订单里查看状态和物流。", body="也可以把订单号发给客服。"),
+    D(slug="wrong-info", type="template", category="话术/致歉", title="答复错误致歉", tags=["答复错误", "致歉"],
+      summary="先承认说错，再给出正确信息。", body="{{客户称呼}}，刚才的信息有误，非常抱歉。"),
 ]
 
 
@@ -164,7 +168,8 @@ def shop_words(engine):
     [("钱打回哪张卡", "refund-route"), ("能不能收到货再给钱", "cod"), ("被扣了两回钱", "double-charge"),
      ("能按月供吗", "installment"), ("可以分期零利率嗎", "installment"), ("客服踢皮球", "buck-passing"),
      ("有人说是你们客服让我转账", "anti-fraud"), ("退貨運費由誰負擔", "return-freight"),
-     ("串号在哪看", "serial"), ("坏了能返厂吗", "repair-time"), ("修多久能好", "repair-time")],
+     ("串号在哪看", "serial"), ("坏了能返厂吗", "repair-time"), ("修多久能好", "repair-time"),
+     ("怎么查件", "order-status"), ("答错了给客户道歉", "wrong-info")],
 )
 def test_general_shop_vocabulary_reaches_the_library_terms(shop_words, query, expected):
     assert slugs(shop_words.search(query))[:1] == [expected]
