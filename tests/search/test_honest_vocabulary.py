@@ -154,6 +154,10 @@ SHOP_WORDS = [
       summary="在我的订单里查看状态和物流。", body="也可以把订单号发给客服。"),
     D(slug="wrong-info", type="template", category="话术/致歉", title="答复错误致歉", tags=["答复错误", "致歉"],
       summary="先承认说错，再给出正确信息。", body="{{客户称呼}}，刚才的信息有误，非常抱歉。"),
+    D(slug="swelling", type="faq", category="售后/安全", title="电池鼓包了怎么办？", tags=["鼓包", "电池"],
+      summary="立即停止使用，联系客服换新。", body="鼓包的电池请勿充电。"),
+    D(slug="invoice-title", type="faq", category="售中/发票", title="发票抬头开错了能重开吗？", tags=["开错发票", "发票抬头"],
+      summary="可以换开一次。", body="请提供正确的抬头和税号。"),
 ]
 
 
@@ -169,7 +173,8 @@ def shop_words(engine):
      ("能按月供吗", "installment"), ("可以分期零利率嗎", "installment"), ("客服踢皮球", "buck-passing"),
      ("有人说是你们客服让我转账", "anti-fraud"), ("退貨運費由誰負擔", "return-freight"),
      ("串号在哪看", "serial"), ("坏了能返厂吗", "repair-time"), ("修多久能好", "repair-time"),
-     ("怎么查件", "order-status"), ("答错了给客户道歉", "wrong-info")],
+     ("怎么查件", "order-status"), ("答错了给客户道歉", "wrong-info"),
+     ("充电宝肿了", "swelling"), ("开票抬头写岔了", "invoice-title")],
 )
 def test_general_shop_vocabulary_reaches_the_library_terms(shop_words, query, expected):
     assert slugs(shop_words.search(query))[:1] == [expected]
