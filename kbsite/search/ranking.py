@@ -32,6 +32,9 @@ SCRIPT_WINDOW = 5  # candidates past the page that may move up into it
 HIGH_KNOWN_COVERAGE = 0.5
 MAX_UNKNOWN_SHORT = 1
 MAX_UNKNOWN_SHARE_LONG = 0.6
+# jieba's IDF is a corpus estimate: two equally specific words differ by this much (会员卡 11.0, 健身房 10.6);
+# an unknown word within it of the held one is as telling as the held one
+IDF_NOISE = 0.5
 
 Match = Callable[[wq.Query], Matches]
 
@@ -72,9 +75,9 @@ class Judgement:
         """
         if not self.strong or self.known_coverage < HIGH_KNOWN_COVERAGE:
             return "low"
-        if short and self.unknown_idf and self.unknown_idf >= self.held_idf:
-            # The query's most telling word (宽带 in 宽带怎么办理) is one the library never uses:
-            # the best result only shares its generic part (办理), not its topic.
+        if short and self.unknown_idf and self.unknown_idf >= self.held_idf - IDF_NOISE:
+            # The query's most telling word (宽带 in 宽带怎么办理, 健身房 in 健身房会员卡怎么退) is one
+            # the library never uses: the best result only shares a part of equal or lesser weight.
             return "low"
         allowed = MAX_UNKNOWN_SHORT if short else MAX_UNKNOWN_SHARE_LONG * self.total
         return "high" if self.unknown <= allowed else "low"

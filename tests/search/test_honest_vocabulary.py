@@ -51,6 +51,8 @@ def _judgement(**kw) -> Judgement:
 def test_an_unknown_word_more_telling_than_what_the_result_holds_is_not_high():
     # 宽带怎么办理: 办理 (IDF 6.6) is held, 宽带 (9.6) is a real word no entry holds.
     assert _judgement(held_idf=6.6, unknown_idf=9.6).confidence(short=True) == "low"
+    # 健身房会员卡怎么退: 健身房 (10.6) is about as telling as the held 会员卡 (11.0), within IDF noise.
+    assert _judgement(held_idf=11.0, unknown_idf=10.6).confidence(short=True) == "low"
     # 鞋子挤脚 style: the held word is the telling one; an unknown generic word does not matter.
     assert _judgement(held_idf=12.0, unknown_idf=7.0).confidence(short=True) == "high"
     # Unknown strings that are no dictionary word (Latin, jieba leftovers) leave it as it was.
@@ -125,3 +127,54 @@ def test_synonyms_no_entry_holds_are_dropped_from_the_query_but_kept_for_marks(l
     assert {"尿片", "拉拉裤"} <= set(concept.absent)  # members no entry holds
     assert set(concept.variants) | set(concept.absent) == every - {concept.text}
     assert every <= set(_mark_terms([concept]))
+
+
+# ---- general shop vocabulary: money, delivery, after-sales, accounts and electronics ----------
+
+SHOP_WORDS = [
+    D(slug="refund-route", type="faq", category="售后/退款", title="退款退到哪里？", tags=["原路退回", "退款"],
+      summary="退款按原支付方式原路退回。", body="银行卡支付的退回原银行卡。"),
+    D(slug="cod", type="faq", category="售前/支付", title="支持货到付款吗？", tags=["货到付款", "到付"],
+      summary="部分地区支持货到付款。", body="结算页可选择货到付款。"),
+    D(slug="double-charge", type="faq", category="售中/支付", title="重复扣款怎么办？", tags=["重复扣款", "扣款"],
+      summary="重复扣款的款项会原路退回。", body="请提供扣款截图。"),
+    D(slug="installment", type="faq", category="售前/支付", title="能分期付款吗？", tags=["分期", "免息"],
+      summary="满 1000 元可选 3 期免息。", body="分期手续费以页面为准。"),
+    D(slug="buck-passing", type="case", category="案例/投诉", title="推诿引发的投诉", tags=["推诿", "首问负责"],
+      summary="接待客服要接下问题并跟进。", body="不要说这个不归我管。"),
+    D(slug="anti-fraud", type="faq", category="账户与隐私", title="接到自称客服的电话怎么办？",
+      tags=["诈骗电话", "隐私"], summary="客服不会让您转账或索要验证码。", body="请挂断并联系官方客服。"),
+    D(slug="return-freight", type="policy", category="售后/运费", title="退货运费谁承担？", tags=["运费承担", "退货运费"],
+      summary="质量问题由店铺承担运费，个人原因由买家承担。", body="运费险可抵扣退货运费。"),
+    D(slug="serial", type="faq", category="商品/数码", title="怎么查序列号？", tags=["序列号", "imei"],
+      summary="在设置-关于本机查看序列号。", body="包装盒侧面也印有序列号。"),
+    D(slug="repair-time", type="policy", category="售后/维修", title="维修要多久？", tags=["维修周期", "维修"],
+      summary="维修周期一般为 7 个工作日。", body="寄回后我们告知维修进度。"),
+    D(slug="order-status", type="faq", category="售中/订单", title="怎么查订单状态？", tags=["订单状态", "查物流"],
+      summary="在我的订单里查看状态和物流。", body="也可以把订单号发给客服。"),
+    D(slug="wrong-info", type="template", category="话术/致歉", title="答复错误致歉", tags=["答复错误", "致歉"],
+      summary="先承认说错，再给出正确信息。", body="{{客户称呼}}，刚才的信息有误，非常抱歉。"),
+    D(slug="swelling", type="faq", category="售后/安全", title="电池鼓包了怎么办？", tags=["鼓包", "电池"],
+      summary="立即停止使用，联系客服换新。", body="鼓包的电池请勿充电。"),
+    D(slug="invoice-title", type="faq", category="售中/发票", title="发票抬头开错了能重开吗？", tags=["开错发票", "发票抬头"],
+      summary="可以换开一次。", body="请提供正确的抬头和税号。"),
+]
+
+
+@pytest.fixture
+def shop_words(engine):
+    engine.upsert(SHOP_WORDS)
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("钱打回哪张卡", "refund-route"), ("能不能收到货再给钱", "cod"), ("被扣了两回钱", "double-charge"),
+     ("能按月供吗", "installment"), ("可以分期零利率嗎", "installment"), ("客服踢皮球", "buck-passing"),
+     ("有人说是你们客服让我转账", "anti-fraud"), ("退貨運費由誰負擔", "return-freight"),
+     ("串号在哪看", "serial"), ("坏了能返厂吗", "repair-time"), ("修多久能好", "repair-time"),
+     ("怎么查件", "order-status"), ("答错了给客户道歉", "wrong-info"),
+     ("充电宝肿了", "swelling"), ("开票抬头写岔了", "invoice-title")],
+)
+def test_general_shop_vocabulary_reaches_the_library_terms(shop_words, query, expected):
+    assert slugs(shop_words.search(query))[:1] == [expected]
