@@ -105,12 +105,14 @@ def test_a_modal_refusal_negates_the_whole_verb_phrase():
     assert not points.is_negated(fine, fine.folded.find("退款"), fine.folded.find("退款") + 2, "退款")
 
 
-def test_a_refusal_a_few_words_before_the_phrase_still_governs_it():
-    def negated(reply: str, phrase: str) -> bool:
-        text = points.Reply(reply)
-        at = text.folded.find(phrase)
-        return points.is_negated(text, at, at + len(phrase), phrase)
+def negated(reply: str, phrase: str) -> bool:
+    """Whether the first occurrence of ``phrase`` in ``reply`` is negated."""
+    text = points.Reply(reply)
+    at = text.folded.find(phrase)
+    return points.is_negated(text, at, at + len(phrase), phrase)
 
+
+def test_a_refusal_a_few_words_before_the_phrase_still_governs_it():
     assert negated("称重记录显示有货，所以这单没法按空包给您退款", "退款")
     assert negated("这个我们无法按七天无理由帮您换货", "换货")
     assert not negated("这单没法加急但会优先给您退款", "退款")  # turned around within the clause
@@ -126,11 +128,6 @@ def test_an_admission_completed_by_a_negative_predicate_is_still_an_admission():
 
 
 def test_a_thing_declared_not_needed_is_not_asked_for():
-    def negated(reply: str, phrase: str) -> bool:
-        text = points.Reply(reply)
-        at = text.folded.find(phrase)
-        return points.is_negated(text, at, at + len(phrase), phrase)
-
     assert negated("以仓库记录为准，开箱视频也不用再发了", "开箱视频")
     assert negated("照片就不需要提供了，我们直接处理", "照片")
     assert not negated("麻烦您发一下开箱视频，运费不用您出", "开箱视频")
