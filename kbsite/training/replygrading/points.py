@@ -30,11 +30,9 @@ _FILLER = re.compile(r"^(能|可以|可|会|给|您|你|帮|为|再|去|来|要|
 _AFTER = re.compile(r"^.{0,3}?(不了|不成|不到|不行|不可能|不可以|没办法|办不到|做不到|不用了|就不用|也没用|没用|算了|免了)")
 # "运费我们也不承担": the statement made, then denied right after.
 _DENIED_AFTER = re.compile(r"^(也|就|都|还|是|可|会|们)?(不|没|无法|没法)(?!用|需|必|好意思|客气|担心|着急|急)")
-_MODAL_VERB = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予|不给)(?:给您|为您|帮您|再)?"
-                         r"[\u4e00-\u9fff]{2}$")
-# A refusal a few words before the phrase in the same clause: "没法按空包给您退款". What stands
-# between must not turn the sentence around (但/不过/可以/会 …: "没法加急，但会优先给您退款").
-_MODAL_SCOPE = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予)([\u4e00-\u9fff]{0,8})$")
+# A modal refusal governs the verb phrase after it, up to a few words: "不能取消退款", "没法按空包给您
+# 退款". What stands between must not turn the sentence around ("没法加急，但会优先给您退款").
+_MODAL_SCOPE = re.compile(r"(?:不能|不可以|无法|没法|没办法|不支持|不予|不给)([\u4e00-\u9fff]{0,8})$")
 _TURN = re.compile(r"但|不过|可以|可|能|会|却|而|先|只|另|改")
 # The thing itself declared not needed right after it: "开箱视频也不用再发了", "照片就不需要提供了".
 _NOT_NEEDED_AFTER = re.compile(r"^[^，。！？；]{0,2}?(?:也|就|都|便)?(?:不用|不需要|无需|不必)(?:您)?(?:再)?"
@@ -194,9 +192,6 @@ def is_negated(reply: Reply, start: int, end: int, phrase: str) -> bool:
         at = before.rfind(neg)
         if at >= 0 and _FILLER.match(before[at + len(neg):]):
             return True
-    # A modal refusal governs the whole verb phrase after it: "不能取消退款", "没法安排补发".
-    if _MODAL_VERB.search(before):
-        return True
     scope = _MODAL_SCOPE.search(before)
     if scope and not _TURN.search(scope.group(1)):
         return True
