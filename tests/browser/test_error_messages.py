@@ -13,6 +13,20 @@ def _html_502(route):
     route.fulfill(status=502, content_type="text/html", body="<!doctype html><h1>502 Bad Gateway</h1>")
 
 
+def _each_failure_explained(page, api: str, button: str, status_selector: str) -> None:
+    """Click ``button`` while ``api`` is offline, then while a proxy answers with its own page: the
+    status line says it failed, in words an agent reads."""
+    for name, handler in (("offline", lambda route: route.abort()), ("proxy page", _html_502)):
+        page.route(api, handler)
+        page.click(button)
+        page.wait_for_function(
+            "(sel) => /失败/.test(document.querySelector(sel)?.textContent)", arg=status_selector)
+        status = page.inner_text(status_selector)
+        assert not DEVELOPER.search(status), (name, status)
+        page.unroute(api)
+        page.eval_on_selector(status_selector, "el => { el.textContent = ''; }")
+
+
 def test_the_checker_says_what_happened_when_the_network_or_proxy_fails(live_app, context):
     page = context.new_page()
     sign_in(page, live_app.url, "agent")
@@ -37,13 +51,7 @@ def test_a_failed_copy_in_the_composer_is_explained_in_chinese(live_app, context
     page.wait_for_selector("#ws-hit-0")
     page.keyboard.press("Shift+Enter")
     page.wait_for_selector("#compose .compose-piece")
-    for name, handler in (("offline", lambda route: route.abort()), ("proxy page", _html_502)):
-        page.route("**/api/compose/copy", handler)
-        page.click("#compose .compose-copy")
-        page.wait_for_function("() => /失败/.test(document.querySelector('#compose .compose-status')?.textContent)")
-        status = page.inner_text("#compose .compose-status")
-        assert not DEVELOPER.search(status), (name, status)
-        page.unroute("**/api/compose/copy")
+    _each_failure_explained(page, "**/api/compose/copy", "#compose .compose-copy", "#compose .compose-status")
 
 
 def test_a_failed_template_copy_is_explained_in_chinese(live_app, context):
@@ -51,14 +59,7 @@ def test_a_failed_template_copy_is_explained_in_chinese(live_app, context):
     page = context.new_page()
     sign_in(page, live_app.url, "agent")
     page.goto(f"{live_app.url}/items/zz-err-tpl")
-    for name, handler in (("offline", lambda route: route.abort()), ("proxy page", _html_502)):
-        page.route("**/api/templates/*/copy", handler)
-        page.click(".fill-copy")
-        page.wait_for_function("() => /失败/.test(document.querySelector('.fill-status')?.textContent)")
-        status = page.inner_text(".fill-status")
-        assert not DEVELOPER.search(status), (name, status)
-        page.unroute("**/api/templates/*/copy")
-        page.evaluate("document.querySelector('.fill-status').textContent = ''")
+    _each_failure_explained(page, "**/api/templates/*/copy", ".fill-copy", ".fill-status")
 
 
 def test_opening_a_result_while_offline_says_so_instead_of_doing_nothing(live_app, context):
