@@ -323,6 +323,15 @@ def pinyin_keys(word: str, cap: int = 16) -> list[str]:
     return [k.strip() for k in keys]
 
 
+def primary_pinyin(word: str) -> str:
+    """Toneless pinyin of ``word`` with each character's common reading (事实 → shi shi, never zi shi).
+
+    A pinyin input method offers a character for its common reading, so a slip is a word typed
+    with the intended word's common readings; rare readings alone make false homophones.
+    """
+    return " ".join(_char_readings(ch)[0] for ch in word)
+
+
 def title_initials(tk: jieba.Tokenizer, title: str) -> list[str]:
     """Pinyin-initial strings (2–6 letters) starting at each word of a title: 退货款 → thk."""
     text = clean_text(title)

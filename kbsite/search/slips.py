@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
-from kbsite.search.analysis import is_cjk, pinyin_keys
+from kbsite.search.analysis import is_cjk, pinyin_keys, primary_pinyin
 from kbsite.search.query import QueryPlan, SynonymTable
 from kbsite.search.scoring import per_segment
 
@@ -49,7 +49,7 @@ class SegmentVocabulary:
         self.by_pinyin: dict[str, list[str]] = defaultdict(list)
         self.by_mask: dict[str, list[str]] = defaultdict(list)
         for term in self.df:
-            for key in sound_keys(term):
+            for key in sound_keys(term, common=True):
                 self.by_pinyin[key].append(term)
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
@@ -92,7 +92,7 @@ class SlipCorrector:
         sounds = {t for t in sounds if is_word(t)}
         if sounds:
             # A true homophone (正频 → 正品) before one that only sounds alike to some (赠品).
-            same = {t for t in sounds if exact & set(pinyin_keys(t))}
+            same = {t for t in sounds if primary_pinyin(t) in exact}
             return max(sorted(same or sounds), key=self.frequency)
         if own:
             return None  # a dictionary entry: only a homophone may replace it
@@ -122,7 +122,7 @@ class SlipCorrector:
             for part in self.parts
             for key in sound_keys(word)
             for t in part.by_pinyin.get(key, ())
-            if t != word and (t in lexicon or general(t) >= KNOWN_FREQ) and exact & set(pinyin_keys(t))
+            if t != word and (t in lexicon or general(t) >= KNOWN_FREQ) and primary_pinyin(t) in exact
         }
         # The library's own terms (dictionary, synonyms) first: 异位 → 异味, not 一位.
         return sorted(sorted(found), key=lambda t: (t in lexicon, self.frequency(t)), reverse=True)[:MAX_HOMOPHONES]
@@ -131,10 +131,14 @@ class SlipCorrector:
 _FUZZY = [(re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"\bl"), "n"), (re.compile(r"([aei])ng\b"), r"\1n")]
 
 
-def sound_keys(word: str) -> set[str]:
-    """Pinyin spellings with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n)."""
+def sound_keys(word: str, common: bool = False) -> set[str]:
+    """Pinyin spellings with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n).
+
+    A typed word is read every way it can be; a library word (``common``) only its common way,
+    so that two rare readings never meet (自提 read zi shi is not 事实).
+    """
     out = set()
-    for key in pinyin_keys(word):
+    for key in [primary_pinyin(word)] if common else pinyin_keys(word):
         for pattern, repl in _FUZZY:
             key = pattern.sub(repl, key)
         out.add(key)

@@ -79,3 +79,17 @@ def test_a_true_homophone_wins_over_a_merged_sound(engine):
     results = engine.search("是正频吗")
     assert results.suggestion == "是正品吗"
     assert slugs(results)[0] == "genuine"
+
+
+def test_library_words_are_heard_by_their_common_reading(engine):
+    # 事 can be read zi and 提 shi, so 自提 and 事实 share the reading "zi shi"; an input method
+    # offers 事实 only for shi shi, so the correct word 自提 must not become 事实 (nor 其过 激活).
+    engine.upsert([
+        SearchDoc.make(slug="facts", type="faq", category="售后", title="按事实处理投诉", tags=["事实"]),
+        SearchDoc.make(slug="activate", type="faq", category="售后", title="保修卡怎么激活", tags=["激活"]),
+        SearchDoc.make(slug="fee", type="faq", category="售后", title="运费谁出", tags=["运费"]),
+    ])
+    assert _correction(engine, "自提") != "事实"
+    assert _correction(engine, "其过") != "激活"
+    assert engine.search("可以到店自提吗").suggestion != "可以到店事实吗"
+    assert _correction(engine, "运废") == "运费"  # a slip typed with the common readings still is one
