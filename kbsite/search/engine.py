@@ -279,10 +279,10 @@ class SearchEngine:
         demote: Demotion | None = None,
     ) -> SearchResults:
         synonyms, scanner, _ = phrasing
-        plan = plan_query(text, self._tk, scanner, synonyms)
+        searcher, evaluator = view.searcher, self._evaluator(view)
+        plan = plan_query(text, self._tk, scanner, synonyms, lambda w: _present(evaluator, self._tk, w))
         if not any(concept_query(self._tk, c) for c in plan.concepts):
             return _no_results(text)
-        searcher, evaluator = view.searcher, self._evaluator(view)
         filters = (types, category, tag, include_drafts)
         plan, matches, judgement, suggestion = self._best_reading(view, plan, filters)
         matches = self._demoted_matches(evaluator, matches, demote)

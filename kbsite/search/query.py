@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import jieba
@@ -45,6 +45,9 @@ FILLER = frozenset(_FILLER_TEXT.split())
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
 _MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
+
+
+Held = Callable[[str], bool]  # whether some entry of the library holds a word
 
 
 @dataclass
@@ -153,9 +156,14 @@ class PhraseScanner:
 
 
 def plan_query(
-    raw: str, tk: jieba.Tokenizer, scanner: PhraseScanner, synonyms: SynonymTable
+    raw: str, tk: jieba.Tokenizer, scanner: PhraseScanner, synonyms: SynonymTable,
+    held: Held | None = None,
 ) -> QueryPlan:
-    """Fold, segment and reduce a raw query to weighted concepts."""
+    """Fold, segment and reduce a raw query to weighted concepts.
+
+    ``held`` (whether some entry holds a word) keeps a long text's key terms to
+    words that can find something in this library.
+    """
     raw = strip_speakers(raw[: MAX_QUERY_CHARS * 2])
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
@@ -171,7 +179,10 @@ def plan_query(
     else:
         # A long text keeps overlapping phrases too (过了七天 in 过了七天无理由).
         extra = [p for p in scanner.every(folded) if p not in FILLER and p not in phrases]
-        chosen = _key_terms(phrases + extra, words) or [(w, 1.0) for w in dict.fromkeys(words)]
+        # Past a typed question's length, a word no entry holds is noise more often than not.
+        pasted = len(folded) > SHORT_QUERY_CHARS
+        chosen = _key_terms(phrases + extra, words, _held_by_group(held, synonyms) if pasted else None)
+        chosen = chosen or [(w, 1.0) for w in dict.fromkeys(words)]
         phrases = phrases + extra
     concepts = _dedupe_by_group(chosen, synonyms)
     known = set(phrases)
@@ -210,12 +221,23 @@ def strip_speakers(text: str) -> str:
     return _SPEAKER.sub("\n", text)
 
 
-def _key_terms(phrases: list[str], words: list[str]) -> list[tuple[str, float]]:
+def _held_by_group(held: Held | None, synonyms: SynonymTable) -> Held | None:
+    """Whether some entry holds a word or one of its synonyms."""
+    if held is None:
+        return None
+    return lambda word: any(held(w) for w in [word, *synonyms.variants(word)])
+
+
+def _key_terms(
+    phrases: list[str], words: list[str], held: Held | None = None
+) -> list[tuple[str, float]]:
     """TF-IDF key terms of a long text; the library's own phrases count extra.
 
     Phrases (dictionary words, synonym members) are scored like any word, times
     ``PHRASE_BONUS``, so a pasted message keeps its domain terms (发票, 尺码)
     while a colloquial member that happens to occur (大小) competes fairly.
+    With ``held``, a word no entry holds is not a key term: it can only match by
+    its characters (我发 → 我 and 发), and it takes the place of a word that tells.
     """
     idf, median = idf_table()
     counts = Counter([w for w in words if len(w) >= 2 and not is_generic(w)])
@@ -225,6 +247,8 @@ def _key_terms(phrases: list[str], words: list[str]) -> list[tuple[str, float]]:
         scores[word] = n * idf.get(word, median)
     for phrase, n in phrase_counts.items():
         scores[phrase] = (n + counts.get(phrase, 0)) * idf.get(phrase, median) * PHRASE_BONUS
+    if held is not None:
+        scores = {word: score for word, score in scores.items() if held(word)}
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:MAX_KEY_TERMS]
     if not ranked:
         return []
