@@ -19,12 +19,13 @@ import numpy as np
 from whoosh import query as wq
 
 from kbsite.search.analysis import bigrams, fold_key, idf_table, is_cjk
-from kbsite.search.query import Concept, QueryPlan, combine, concept_query, word_query
+from kbsite.search.query import Concept, QueryPlan, concept_query, word_query
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
 
 SOFT_WEIGHT = 0.3
-WEAK_CLAUSE = 0.3  # a long text's concept whose best entry scores less than this share of the strongest's
+WEAK_CLAUSE = 0.3  # a concept whose best entry scores less than this share of the strongest's
+RAW_SHARE = 0.1  # of a short query's raw score kept beside the proportional one (a tie-break between concepts)
 BACKFILL = 10  # fewer full matches than this: partial matches follow them  # a generic word or lone character, next to the words that carry the topic
 STRONG_FIELDS = ("title", "tags", "summary")
 TWIN_OVERLAP = 0.8  # share of title bigrams two results must share to be one entry in two scripts
@@ -117,43 +118,47 @@ def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
     Generic words and words the library never uses are not required. When the
     required words leave fewer than ``BACKFILL`` results, results matching only
     some of the words follow, ranked below every full match. A long text requires
-    nothing: its entries rank by how much of it they answer (``_balanced``).
+    nothing. Either way entries rank by how much of the query they answer
+    (``_proportional``), not by the raw sum of their scores.
     """
     pairs = [(c, q) for c, q in ((c, concept_query(tk, c)) for c in plan.concepts) if q is not None]
     core = [q for c, q in pairs if _required(c)]
     soft = [q for c, q in pairs if not _required(c)]
     if not core:
         core, soft = [q for _, q in pairs], []
+    clauses = core + [wq.Or([q], boost=SOFT_WEIGHT) for q in soft]
+    found = [(clause, match(clause)) for clause in clauses]
     if not plan.short:  # nothing is required of a long text: every concept ranks, in proportion
-        return _balanced(match, core + [wq.Or([q], boost=SOFT_WEIGHT) for q in soft])
-    matches = match(combine(core, require_all=True))
-    if soft and len(matches):
-        matches = matches.plus(match(wq.Or(soft, boost=SOFT_WEIGHT)))
-    if len(pairs) > 1 and len(matches) < BACKFILL:
-        some = match(wq.Or([q if _required(c) else wq.Or([q], boost=SOFT_WEIGHT) for c, q in pairs]))
-        matches = matches.then(some)
-    return matches
+        return _proportional(found)
+    every = _proportional(found, RAW_SHARE)
+    full = every.where(np.all([np.isin(every.docs, part.docs) for _, part in found[: len(core)]], axis=0))
+    if len(clauses) > 1 and len(full) < BACKFILL:
+        return full.then(every)
+    return full
 
 
-def _balanced(match: Match, clauses: list[wq.Query]) -> Matches:
-    """Entries matching any clause of a long text, each clause's scores scaled to its concept.
+def _proportional(found: list[tuple[wq.Query, Matches]], raw_share: float = 0.0) -> Matches:
+    """Entries matching any clause, each clause's scores scaled to its concept.
 
     Raw scores let one concept that an entry repeats everywhere (title, tags, body, every
-    synonym: 客服 in the contact-channels entry) outweigh several concepts another entry
-    answers. So each clause's best entry scores the clause's weight and the others in
-    proportion; a clause that nowhere scores ``WEAK_CLAUSE`` of the strongest one's best
-    is scaled as if it had, so that a word found only in passing stays worth little.
+    synonym: 客服 in the contact-channels entry, 退货 and its five synonyms in the how-to-return
+    entry) outweigh several concepts another entry answers. So each clause's best entry scores
+    the clause's weight and the others in proportion; a clause that nowhere scores
+    ``WEAK_CLAUSE`` of the strongest one's best is scaled as if it had, so that a word found
+    only in passing stays worth little. ``raw_share`` of the raw score (relative to the
+    strongest clause's best) is kept beside it: of two entries that each hold one concept of a
+    short query, the one that matches its word strongly still comes first.
     """
-    found = [(clause, match(clause)) for clause in clauses]
     tops = {id(c): float(m.scores.max()) / (c.boost or 1.0) for c, m in found if len(m)}
     if not tops:
         return Matches.empty()
-    floor = WEAK_CLAUSE * max(tops.values())
+    strongest = max(tops.values())
+    floor = WEAK_CLAUSE * strongest
     acc = np.zeros(max(int(m.docs[-1]) for _, m in found if len(m)) + 1)
     hit = np.zeros(len(acc), dtype=bool)
     for clause, part in found:
         if len(part):
-            acc[part.docs] += part.scores / max(tops[id(clause)], floor)
+            acc[part.docs] += part.scores / max(tops[id(clause)], floor) + raw_share * part.scores / strongest
             hit[part.docs] = True
     docs = np.flatnonzero(hit).astype(np.int32)
     return Matches(docs, acc[docs])
