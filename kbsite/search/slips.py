@@ -46,11 +46,13 @@ class SegmentVocabulary:
                 term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 if MIN_LEN <= len(term) <= MAX_LEN and is_cjk(term):
                     self.df[term] += info.doc_frequency()
-        self.by_pinyin: dict[str, list[str]] = defaultdict(list)
+        self.by_pinyin: dict[str, list[str]] = defaultdict(list)  # common reading, merged pairs folded
+        self.by_reading: dict[str, list[str]] = defaultdict(list)  # common reading, exact
         self.by_mask: dict[str, list[str]] = defaultdict(list)
         for term in self.df:
-            for key in sound_keys(term, common=True):
+            for key in sound_keys(term):
                 self.by_pinyin[key].append(term)
+            self.by_reading[primary_pinyin(term)].append(term)
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
 
@@ -88,8 +90,7 @@ class SlipCorrector:
             return term in lexicon or general(term) >= max(1, own * RARE_RATIO)
 
         exact = set(pinyin_keys(word))
-        sounds = {t for part in self.parts for key in sound_keys(word) for t in part.by_pinyin.get(key, ())}
-        sounds = {t for t in sounds if is_word(t)}
+        sounds = {t for t in self._sounding_like(word) if is_word(t)}
         if sounds:
             # A true homophone (正频 → 正品) before one that only sounds alike to some (赠品).
             same = {t for t in sounds if primary_pinyin(t) in exact}
@@ -107,6 +108,22 @@ class SlipCorrector:
         return max(sorted(near), key=self.frequency) if near else None
 
 
+    def _sounding_like(self, word: str) -> set[str]:
+        """Library words that sound like ``word`` typed with a pinyin input method.
+
+        Read the common way, ``word`` may differ by a pair many speakers merge (投述 → 投诉); read
+        by a rarer reading of a character, it must sound exactly alike (还货 → 换货), so that a rare
+        reading and a merged pair together never make a homophone (自提 is not 支持).
+        """
+        merged = sound_keys(word)
+        exact = pinyin_keys(word)
+        return {
+            t
+            for part in self.parts
+            for found in (*(part.by_pinyin.get(k, ()) for k in merged), *(part.by_reading.get(k, ()) for k in exact))
+            for t in found
+        }
+
     def homophones(self, word: str, general: Frequency, lexicon: frozenset[str]) -> list[str]:
         """Library words that sound exactly like ``word`` (a correct word the library never uses).
 
@@ -119,9 +136,7 @@ class SlipCorrector:
         exact = set(pinyin_keys(word))
         found = {
             t
-            for part in self.parts
-            for key in sound_keys(word)
-            for t in part.by_pinyin.get(key, ())
+            for t in self._sounding_like(word)
             if t != word and (t in lexicon or general(t) >= KNOWN_FREQ) and primary_pinyin(t) in exact
         }
         # The library's own terms (dictionary, synonyms) first: 异位 → 异味, not 一位.
@@ -131,18 +146,12 @@ class SlipCorrector:
 _FUZZY = [(re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"\bl"), "n"), (re.compile(r"([aei])ng\b"), r"\1n")]
 
 
-def sound_keys(word: str, common: bool = False) -> set[str]:
-    """Pinyin spellings with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n).
-
-    A typed word is read every way it can be; a library word (``common``) only its common way,
-    so that two rare readings never meet (自提 read zi shi is not 事实).
-    """
-    out = set()
-    for key in [primary_pinyin(word)] if common else pinyin_keys(word):
-        for pattern, repl in _FUZZY:
-            key = pattern.sub(repl, key)
-        out.add(key)
-    return out
+def sound_keys(word: str) -> set[str]:
+    """The common reading of ``word`` with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n)."""
+    key = primary_pinyin(word)
+    for pattern, repl in _FUZZY:
+        key = pattern.sub(repl, key)
+    return {key}
 
 
 def _mask(term: str, i: int) -> str:

@@ -93,3 +93,14 @@ def test_library_words_are_heard_by_their_common_reading(engine):
     assert _correction(engine, "其过") != "激活"
     assert engine.search("可以到店自提吗").suggestion != "可以到店事实吗"
     assert _correction(engine, "运废") == "运费"  # a slip typed with the common readings still is one
+
+
+def test_a_rare_reading_and_a_merged_pair_never_make_a_homophone(engine):
+    # 提 read chi, then zi/zhi merged, made 自提 sound like 支持: "did you mean 可以到店支持吗".
+    engine.upsert([
+        SearchDoc.make(slug="support", type="faq", category="售前", title="支持货到付款吗", tags=["支持"]),
+        SearchDoc.make(slug="swap", type="faq", category="售后", title="怎么换货", tags=["换货"]),
+    ])
+    assert _correction(engine, "自提") is None
+    assert engine.search("可以到店自提吗").suggestion is None
+    assert _correction(engine, "还货") == "换货"  # a rare reading that sounds exactly alike still counts
