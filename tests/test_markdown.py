@@ -268,6 +268,7 @@ def test_text_at_the_cap_renders() -> None:
     assert render_html(body).startswith('<h2 id="user-content-退货说明">')
 
 
+RUNAWAY_CPU_SECONDS = 5.0  # well above RENDER_BUDGET_SECONDS, far below an unguarded render
 PATHOLOGICAL = {
     "brackets_20000": "[" * 20000,
     "open_links_5000": "[a](" * 5000,
@@ -287,16 +288,19 @@ PATHOLOGICAL = {
 
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
 def test_pathological_input_is_bounded(name: str) -> None:
-    """B6: each render finishes or is refused within 2 s of this thread's CPU time.
+    """B6: each render finishes or is refused instead of running away.
 
-    CPU time rather than wall time, so the test does not flake on a loaded CI box.
+    Not a speed target (those live in bench/): a render is refused at its time budget (1.5 s),
+    checked between steps, so on a shared, loaded CI machine a refusal once took 2.2 s of CPU.
+    The bound leaves room for that and still catches a runaway (unguarded, ``'[' * 20000``
+    took 39 s).
     """
     started = time.thread_time()
     try:
         render_html(PATHOLOGICAL[name])
     except MarkdownTooComplex as exc:
         assert "过于复杂" in str(exc)
-    assert time.thread_time() - started <= 2.0
+    assert time.thread_time() - started <= RUNAWAY_CPU_SECONDS
 
 
 @pytest.mark.parametrize("name", ["brackets_20000", "open_links_5000", "image_brackets"])
