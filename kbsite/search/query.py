@@ -315,10 +315,3 @@ def concept_query(tk: jieba.Tokenizer, concept: Concept) -> wq.Query | None:
     if not kept:
         return None
     return wq.Or(kept, boost=concept.weight)
-
-
-def combine(clauses: list[wq.Query], *, require_all: bool) -> wq.Query:
-    """All clauses required (short queries) or any, scored by how many match."""
-    if len(clauses) == 1:
-        return clauses[0]
-    return wq.And(clauses) if require_all else wq.Or(clauses)

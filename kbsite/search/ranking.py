@@ -23,10 +23,10 @@ from kbsite.search.query import Concept, QueryPlan, concept_query, word_query
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
 
-SOFT_WEIGHT = 0.3
+SOFT_WEIGHT = 0.3  # a generic word or lone character, next to the words that carry the topic
 WEAK_CLAUSE = 0.3  # a concept whose best entry scores less than this share of the strongest's
 RAW_SHARE = 0.1  # of a short query's raw score kept beside the proportional one (a tie-break between concepts)
-BACKFILL = 10  # fewer full matches than this: partial matches follow them  # a generic word or lone character, next to the words that carry the topic
+BACKFILL = 10  # fewer full matches than this: partial matches follow them
 STRONG_FIELDS = ("title", "tags", "summary")
 TWIN_OVERLAP = 0.8  # share of title bigrams two results must share to be one entry in two scripts
 SCRIPT_WINDOW = 5  # candidates past the page that may move up into it

@@ -50,8 +50,7 @@ class SegmentVocabulary:
         self.by_reading: dict[str, list[str]] = defaultdict(list)  # common reading, exact
         self.by_mask: dict[str, list[str]] = defaultdict(list)
         for term in self.df:
-            for key in sound_keys(term):
-                self.by_pinyin[key].append(term)
+            self.by_pinyin[sound_key(term)].append(term)
             self.by_reading[primary_pinyin(term)].append(term)
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
@@ -107,7 +106,6 @@ class SlipCorrector:
         }
         return max(sorted(near), key=self.frequency) if near else None
 
-
     def _sounding_like(self, word: str) -> set[str]:
         """Library words that sound like ``word`` typed with a pinyin input method.
 
@@ -115,12 +113,11 @@ class SlipCorrector:
         by a rarer reading of a character, it must sound exactly alike (还货 → 换货), so that a rare
         reading and a merged pair together never make a homophone (自提 is not 支持).
         """
-        merged = sound_keys(word)
-        exact = pinyin_keys(word)
+        merged, exact = sound_key(word), pinyin_keys(word)
         return {
             t
             for part in self.parts
-            for found in (*(part.by_pinyin.get(k, ()) for k in merged), *(part.by_reading.get(k, ()) for k in exact))
+            for found in (part.by_pinyin.get(merged, ()), *(part.by_reading.get(k, ()) for k in exact))
             for t in found
         }
 
@@ -146,12 +143,12 @@ class SlipCorrector:
 _FUZZY = [(re.compile(r"\b([zcs])h"), r"\1"), (re.compile(r"\bl"), "n"), (re.compile(r"([aei])ng\b"), r"\1n")]
 
 
-def sound_keys(word: str) -> set[str]:
+def sound_key(word: str) -> str:
     """The common reading of ``word`` with the pairs many speakers merge folded (sh/s, zh/z, ch/c, l/n, -ng/-n)."""
     key = primary_pinyin(word)
     for pattern, repl in _FUZZY:
         key = pattern.sub(repl, key)
-    return {key}
+    return key
 
 
 def _mask(term: str, i: int) -> str:
