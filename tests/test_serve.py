@@ -94,6 +94,17 @@ def served(home):
             s.proc.wait(10)
 
 
+def _appears(path: str, within: float = 30.0) -> bool:
+    """The master opens its control socket only after the first workers spawn, so a worker
+    may answer before the socket exists."""
+    deadline = time.monotonic() + within
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def _access_lines(err: str) -> list[dict]:
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     return [entry for entry in lines if entry.get("logger") == "kbsite.access"]
@@ -161,6 +172,7 @@ def test_two_instances_on_one_host_each_have_their_own_control_socket(tmp_path, 
         paths = {serving.control_socket(home) for home in (tmp_path / "instance", other_home)}
         assert len(paths) == 2
         for path in paths:  # both masters listen, each on its own
+            assert _appears(path), f"no control socket at {path}"
             assert stat.S_ISSOCK(os.stat(path).st_mode)
         assert first.get("/login")[0] == 200 and second.get("/login")[0] == 200
     finally:
