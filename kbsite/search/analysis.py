@@ -29,7 +29,7 @@ from whoosh.analysis import Token, Tokenizer
 from kbsite.search.regional import fold_regional
 
 # Bump when the token stream changes for the same input: the caller rebuilds.
-ANALYSIS_CODE_VERSION = "5"
+ANALYSIS_CODE_VERSION = "6"
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -51,7 +51,7 @@ _STOP_TEXT = """的 了 吗 呢 啊 吧 呀 哦 哟 嘛 哈 嗯 喔 噢 么 之 
     他 她 它 我们 你们 他们 她们 咱们 自己 人家 什么 怎么 怎么样 怎样 为什么 为啥 啥 如何 哪 哪里 哪儿 哪个 多少 几
     请问 请 问 一下 一个 一些 可以 可不可以 能 能不能 会 会不会 要 想 想要 需要 应该 已经 现在 今天 昨天 刚才 刚刚
     还是 还有 然后 所以 因为 如果 但是 而且 就是 真的 非常 特别 一直 到底 到 去 来 说 看 做 用 上 下 里 中 等 等等
-    呵呵 哈哈 谢谢 麻烦 好的 好 行 嗯嗯 亲 亲亲 在吗 你好 您好 喂 哎 唉 啦 咯 呐 嘞 哇 额 呃 之前 之后 时候 一样 其实
+    咋 俺 咱 呵呵 哈哈 谢谢 麻烦 好的 好 行 嗯嗯 亲 亲亲 在吗 你好 您好 喂 哎 唉 啦 咯 呐 嘞 哇 额 呃 之前 之后 时候 一样 其实
     嘅 咗 啲 喺 嘢 唔 佢 咁 乜 嗰 噉 囉 喎 咩 吖 㗎 呢度 嗰度 點樣 點解 幾時 邊度 有冇 係咪 唔該
     and or not the a an of to in is are be"""
 STOP_WORDS = frozenset(fold_regional(w) for w in _STOP_TEXT.split())  # Cantonese ones folded

@@ -45,6 +45,10 @@ FILLER = frozenset(_FILLER_TEXT.split())
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
 _MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
+# An amount or a pointer at one thing, not a topic: 两份, 三十块, 一米六五's parts, 好几天, 第二次, 这瓶, 那张.
+_NUMERALS = "零〇一二三四五六七八九十百千万亿两半0-9"  # not 几: 几天 asks how long, a topic of its own
+_MEASURES = "个件份条双套只支瓶袋盒箱包张台次回遍天年月周日号斤公米块元毛角分码岁层楼位把本颗粒根片罐桶听提打"
+_QUANTITY = re.compile(rf"^(?:第|多)?(?:好几|[{_NUMERALS}]+)(?:多|来|余)?个?[{_MEASURES}]?$|^[这那哪每各该此本][{_MEASURES}]$")
 
 
 Held = Callable[[str], bool]  # whether some entry of the library holds a word
@@ -172,7 +176,7 @@ def plan_query(
         phrases.append("满减")
     if _SIZE.search(folded):  # M码, XL码, 38码: a size
         phrases.append("尺码")
-    words = [w for w in _drop_modal(query_words(tk, rest)) if w not in FILLER]
+    words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
         chosen = [(w, 1.0) for w in dict.fromkeys(phrases + words)]
@@ -188,10 +192,21 @@ def plan_query(
     known = set(phrases)
     for concept in concepts:
         concept.soft = not (concept.text in known or concept.variants) and is_generic(concept.text)
-    if all(c.soft for c in concepts):
-        for concept in concepts:
+    if all(c.soft for c in concepts):  # nothing but generic words: require those that name something
+        for concept in [c for c in concepts if not _QUANTITY.match(c.text)] or concepts:
             concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def _join_amounts(words: list[str]) -> list[str]:
+    """半个 + 月 → 半个月: jieba leaves the unit of an amount on its own, where it reads as a topic."""
+    out: list[str] = []
+    for word in words:
+        if out and len(word) == 1 and word in _MEASURES and _QUANTITY.match(out[-1]):
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
 
 
 def _drop_modal(words: list[str]) -> list[str]:
@@ -200,10 +215,10 @@ def _drop_modal(words: list[str]) -> list[str]:
 
 
 def is_generic(word: str) -> bool:
-    """A word too common to require: a lone ideograph, a bare number, or a word used everywhere."""
+    """A word too common to require: a lone ideograph, a bare number, an amount, or a word used everywhere."""
     if word.isascii():
         return word.isdigit()
-    if len(word) == 1:
+    if len(word) == 1 or _QUANTITY.match(word):
         return True
     idf, _median = idf_table()
     return idf.get(word, GENERIC_IDF) < GENERIC_IDF
