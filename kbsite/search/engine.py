@@ -51,8 +51,9 @@ from kbsite.search.ranking import (
 )
 from kbsite.search.readers import Readers, View
 from kbsite.search.regional import script_of
+from kbsite.search.related import CharNeighbours, general_char_shares, relate_plan
 from kbsite.search.scoring import Evaluator, FacetCache, Matches
-from kbsite.search.slips import SegmentVocabulary, SlipCorrector, correct_plan
+from kbsite.search.slips import KNOWN_FREQ, SegmentVocabulary, SlipCorrector, correct_plan
 from kbsite.search.snippets import build_snippet
 from kbsite.search.whoosh_seam import SegmentBytes
 
@@ -80,6 +81,7 @@ class SearchEngine:
         self._tk = segmenter(self.words)  # loads jieba's dictionary now, not on the first query
         self._cutter = term_cutter(self.words)
         idf_table()
+        general_char_shares(self._tk)
         self._schema = store.make_schema(self.words)
         self._build = threading.Lock()  # per-view caches built once, not once per thread
         self._segments = SegmentBytes()  # index files read into memory, shared across views
@@ -315,6 +317,7 @@ class SearchEngine:
             plan, evaluator, self._tk,
             match=lambda q: self._matches(evaluator, q, filters),
             correct=lambda p: self._correct_slips(view, p),
+            relate=lambda p: self._relate(view, p),
         )
 
     def _evaluator(self, view: View) -> Evaluator:
@@ -362,6 +365,19 @@ class SearchEngine:
         synonyms, _, lexicon = self._phrasing
         general = self._tk.FREQ.get
         return correct_plan(plan, self._slip_corrector(view), lambda w: general(w, 0), lexicon, synonyms)
+
+    def _relate(self, view: View, plan: QueryPlan) -> None:
+        """Give the plan's unknown words the library words sharing a telling character with them."""
+        if not any(c.unknown for c in plan.concepts):
+            return
+        corrector = self._slip_corrector(view)
+        if view.neighbours is None:
+            with self._build:
+                if view.neighbours is None:
+                    general = self._tk.FREQ.get  # jieba's dictionary and this library's own words
+                    view.neighbours = CharNeighbours(corrector.parts, lambda w: general(w, 0) >= KNOWN_FREQ,
+                                                     general_char_shares(self._tk))
+        relate_plan(plan, view.neighbours, corrector.frequency)
 
     def _slip_corrector(self, view: View) -> SlipCorrector:
         if view.corrector is None:

@@ -34,6 +34,7 @@ MAX_KEY_TERMS = 6
 FIELD_BOOSTS = {"title": 2.5, "tags": 2.0, "summary": 1.5, "category": 1.0, "body": 1.0}
 VARIANT_FIELDS = ("title", "tags", "summary", "body")
 SYNONYM_BOOST = 0.8
+RELATED_FIELDS = ("title", "tags", "summary")  # a related word only in passing (the body) tells nothing
 PHRASE_BONUS = 1.5
 GENERIC_IDF = 5.6  # jieba IDF below this: 问题 4.0, 东西 4.8, 商品 5.3; 衣服 6.1 and 退款 10.1 stay
 # Chat openers and hedges: they say nothing about the topic, in any position.
@@ -44,7 +45,7 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
 FILLER = frozenset(_FILLER_TEXT.split())
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
-_MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
+MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 # An amount or a pointer at one thing, not a topic: 两份, 三十块, 一米六五's parts, 好几天, 第二次, 这瓶, 那张.
 _NUMERALS = "零〇一二三四五六七八九十百千万亿两半0-9"  # not 几: 几天 asks how long, a topic of its own
 _MEASURES = "个件份条双套只支瓶袋盒箱包张台次回遍天年月周日号斤公米块元毛角分码岁层楼位把本颗粒根片罐桶听提打"
@@ -66,6 +67,7 @@ class Concept:
     soft: bool = False  # generic word (问题, 东西, a lone character): ranks, never required
     unknown: bool = False  # no entry of the library holds this word
     absent: list[str] = field(default_factory=list)  # synonyms no entry holds: not searched, still marked
+    related: list[str] = field(default_factory=list)  # unknown word: library words sharing a telling character
 
 
 @dataclass
@@ -211,7 +213,7 @@ def _join_amounts(words: list[str]) -> list[str]:
 
 def _drop_modal(words: list[str]) -> list[str]:
     """能修 → 修, 想退 → 退: jieba glues a modal verb to a one-character verb that follows it."""
-    return [w[1:] if len(w) == 2 and w[0] in _MODALS and is_cjk(w) else w for w in words]
+    return [w[1:] if len(w) == 2 and w[0] in MODALS and is_cjk(w) else w for w in words]
 
 
 def is_generic(word: str) -> bool:
@@ -330,3 +332,11 @@ def concept_query(tk: jieba.Tokenizer, concept: Concept) -> wq.Query | None:
     if not kept:
         return None
     return wq.Or(kept, boost=concept.weight)
+
+
+def related_query(tk: jieba.Tokenizer, concept: Concept, boost: float) -> wq.Query | None:
+    """Query for the library words related to an unknown concept by a character (``related.py``)."""
+    parts = [word_query(tk, w, fields=RELATED_FIELDS) for w in concept.related]
+    kept = [p for p in parts if p is not None]
+    return wq.Or(kept, boost=boost) if kept else None
+

@@ -19,11 +19,12 @@ import numpy as np
 from whoosh import query as wq
 
 from kbsite.search.analysis import bigrams, fold_key, idf_table, is_cjk
-from kbsite.search.query import Concept, QueryPlan, concept_query, word_query
+from kbsite.search.query import Concept, QueryPlan, concept_query, related_query, word_query
 from kbsite.search.regional import script_of
 from kbsite.search.scoring import Evaluator, Matches
 
 SOFT_WEIGHT = 0.3  # a generic word or lone character, next to the words that carry the topic
+RELATED_WEIGHT = 0.3  # an unknown word's related library words (related.py), of the word's weight
 WEAK_CLAUSE = 0.3  # a concept whose best entry scores less than this share of the strongest's
 RAW_SHARE = 0.1  # of a short query's raw score kept beside the proportional one (a tie-break between concepts)
 BACKFILL = 10  # fewer full matches than this: partial matches follow them
@@ -96,10 +97,13 @@ class Judgement:
 
 def best_reading(
     plan: QueryPlan, evaluator: Evaluator, tk: jieba.Tokenizer, *, match: Match,
-    correct: Callable[[QueryPlan], str | None],
+    correct: Callable[[QueryPlan], str | None], relate: Callable[[QueryPlan], None] = lambda p: None,
 ) -> tuple[QueryPlan, Matches, Judgement, str | None]:
     """The plan as typed, or with its slips corrected (``correct``) when that finds clearly better
-    results; a "did you mean" only when the corrected query is also answered with confidence."""
+    results; a "did you mean" only when the corrected query is also answered with confidence.
+
+    ``relate`` gives the words still unknown after correction their related library words (weak
+    evidence: the choice between the two readings is made on the words themselves)."""
     as_typed = copy.deepcopy(plan)
     suggestion = correct(plan)
 
@@ -108,16 +112,23 @@ def best_reading(
         best = found.best(1)
         return found, judge(evaluator, tk, p, best[0] if best else None)
 
-    matches, judgement = run(plan)
     if not any(c.corrected_from for c in plan.concepts):
-        return plan, matches, judgement, None
+        relate(plan)
+        return plan, *run(plan), None
+    matches, judgement = run(plan)
     for concept in as_typed.concepts:
         concept.by_char = concept.by_char or (is_cjk(concept.text) and len(concept.text) == 2 and concept.unknown)
     typed_matches, typed_judgement = run(as_typed)
     if judgement.better_than(typed_judgement):
+        chosen, found, judged = plan, matches, judgement
         sure = judgement.confidence(plan.short) == "high"
-        return plan, matches, judgement, suggestion if sure else None
-    return as_typed, typed_matches, typed_judgement, None
+        suggestion = suggestion if sure else None
+    else:
+        chosen, found, judged, suggestion = as_typed, typed_matches, typed_judgement, None
+    relate(chosen)
+    if any(c.related for c in chosen.concepts):
+        found, judged = run(chosen)
+    return chosen, found, judged, suggestion
 
 
 def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
@@ -127,14 +138,17 @@ def execute(match: Match, tk: jieba.Tokenizer, plan: QueryPlan) -> Matches:
     required words leave fewer than ``BACKFILL`` results, results matching only
     some of the words follow, ranked below every full match. A long text requires
     nothing. Either way entries rank by how much of the query they answer
-    (``_proportional``), not by the raw sum of their scores.
+    (``_proportional``), not by the raw sum of their scores. An unknown word's related
+    library words are a clause of their own, never required, worth ``RELATED_WEIGHT``
+    of the word: an entry holding one ranks a little above those holding none.
     """
     pairs = [(c, q) for c, q in ((c, concept_query(tk, c)) for c in plan.concepts) if q is not None]
     core = [q for c, q in pairs if _required(c)]
     soft = [q for c, q in pairs if not _required(c)]
     if not core:
         core, soft = [q for _, q in pairs], []
-    clauses = core + [wq.Or([q], boost=SOFT_WEIGHT) for q in soft]
+    related = [related_query(tk, c, RELATED_WEIGHT * c.weight) for c in plan.concepts if c.related]
+    clauses = core + [wq.Or([q], boost=SOFT_WEIGHT) for q in soft] + [q for q in related if q is not None]
     found = [(clause, match(clause)) for clause in clauses]
     if not plan.short:  # nothing is required of a long text: every concept ranks, in proportion
         return _proportional(found)

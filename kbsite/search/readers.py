@@ -19,6 +19,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from kbsite.search import store
+from kbsite.search.related import CharNeighbours
 from kbsite.search.scoring import Evaluator
 from kbsite.search.slips import SlipCorrector
 from kbsite.search.whoosh_seam import SegmentBytes
@@ -59,13 +60,14 @@ class Memo:
 class View:
     """One opened generation and the caches over it, shared by concurrent searches."""
 
-    __slots__ = ("gen", "searcher", "evaluator", "corrector", "memo", "users", "retired")
+    __slots__ = ("gen", "searcher", "evaluator", "corrector", "neighbours", "memo", "users", "retired")
 
     def __init__(self, gen: Path, searcher: Searcher) -> None:
         self.gen = gen
         self.searcher = searcher
         self.evaluator: Evaluator | None = None
         self.corrector: SlipCorrector | None = None
+        self.neighbours: CharNeighbours | None = None
         self.memo = Memo()  # search answers over exactly this index state
         self.users = 0  # searches using it now (guarded by the engine's swap lock)
         self.retired = False  # swapped out: closed when the last user leaves

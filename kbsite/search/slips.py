@@ -27,6 +27,7 @@ from kbsite.search.scoring import per_segment
 
 VOCAB_FIELDS = ("title", "tags", "summary")
 MIN_LEN, MAX_LEN = 2, 6
+MAX_RELATED_LEN = 3  # longest library word a character-level fallback may reach (related.py)
 KNOWN_FREQ = 5  # jieba dictionary count from which a word is taken as correctly written
 RARE_RATIO = 10  # a rare dictionary entry yields only to a homophone this many times commoner
 NUMERALS = frozenset("一二两三四五六七八九十百千万几多半每")
@@ -49,11 +50,15 @@ class SegmentVocabulary:
         self.by_pinyin: dict[str, list[str]] = defaultdict(list)  # common reading, merged pairs folded
         self.by_reading: dict[str, list[str]] = defaultdict(list)  # common reading, exact
         self.by_mask: dict[str, list[str]] = defaultdict(list)
+        self.by_char: dict[str, list[str]] = defaultdict(list)  # terms of 2–3 characters, by character
         for term in self.df:
             self.by_pinyin[sound_key(term)].append(term)
             self.by_reading[primary_pinyin(term)].append(term)
             for i in range(len(term)):
                 self.by_mask[_mask(term, i)].append(term)
+            if len(term) <= MAX_RELATED_LEN:
+                for ch in set(term):
+                    self.by_char[ch].append(term)
 
 
 class SlipCorrector:

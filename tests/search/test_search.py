@@ -180,10 +180,13 @@ def test_pagination(corpus_engine):
 
 
 def test_synonyms_change_without_reindex(corpus_engine):
-    assert "coupon-rules" not in slugs(corpus_engine.search("代金券"))
-    corpus_engine.set_synonyms([["优惠券", "代金券"]])
+    # Unlisted, 购物金 reaches 优惠券 at most by a character they share: weak evidence, never "high".
+    assert corpus_engine.search("购物金").confidence != "high"
+    corpus_engine.set_synonyms([["优惠券", "购物金"]])
     try:
-        assert slugs(corpus_engine.search("代金券"))[0] == "coupon-rules"
+        listed = corpus_engine.search("购物金")
+        assert slugs(listed)[0] == "coupon-rules"
+        assert listed.confidence == "high"
     finally:
         from .conftest import SYNONYMS
 
