@@ -45,6 +45,13 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
 FILLER = frozenset(_FILLER_TEXT.split())
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
+# "Got one thing, ordered another": a receiving verb, an ordering verb and two different colours
+# or sizes, or "not what I ordered" said outright.
+_RECEIVED = re.compile(r"收到|到手|拿到|寄来|寄过来|送来|发来|发过来")
+_ORDERED = re.compile(r"下单|拍的|订的|买的|选的|点的|要的")
+_COLOUR = re.compile(r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色")
+_WANTED = re.compile(r"换(?:成|个|一个|一件|一双)?(?:[黑白灰红蓝绿黄紫粉棕咖米橙金银]色|(?:x{0,3}[sml]|\d{2,3})\s*码)")
+_NOT_AS_ORDERED = re.compile(r"(?:跟|和|与|同)(?:我|我们)?(?:订|下单|拍|买|选|要)的[^，。！？,.!?]{0,4}(?:不一样|不同|不符|不对)")
 MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 # An amount or a pointer at one thing, not a topic: 两份, 三十块, 一米六五's parts, 好几天, 第二次, 这瓶, 那张.
 _NUMERALS = "零〇一二三四五六七八九十百千万亿两半0-9"  # not 几: 几天 asks how long, a topic of its own
@@ -178,6 +185,8 @@ def plan_query(
         phrases.append("满减")
     if _SIZE.search(folded):  # M码, XL码, 38码: a size
         phrases.append("尺码")
+    if _not_as_ordered(folded):  # 收到的是黑色，我拍的是白色: the library calls it 发错
+        phrases.append("发错")
     words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
@@ -198,6 +207,17 @@ def plan_query(
         for concept in [c for c in concepts if not _QUANTITY.match(c.text)] or concepts:
             concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def _not_as_ordered(text: str) -> bool:
+    """Whether the customer says the item received differs from the one ordered."""
+    if _NOT_AS_ORDERED.search(text):
+        return True
+    if not (_RECEIVED.search(text) and _ORDERED.search(text)):
+        return False
+    text = _WANTED.sub(" ", text)  # 换成黑色, 换L码: what the customer wants next, not what came
+    sizes = {m.group().replace(" ", "") for m in _SIZE.finditer(text)}
+    return len(set(_COLOUR.findall(text))) >= 2 or len(sizes) >= 2
 
 
 def _join_amounts(words: list[str]) -> list[str]:

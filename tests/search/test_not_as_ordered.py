@@ -1,0 +1,51 @@
+"""A customer who got another colour or size than the one ordered is asking about a wrong item (发错)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kbsite.search import SearchDoc
+from kbsite.search.query import plan_query
+
+from .conftest import slugs
+
+D = SearchDoc.make
+
+SHOP = [
+    D(slug="wrong-item", type="faq", category="售后/发错货", title="收到的商品发错了怎么办？",
+      tags=["发错货", "错发"], summary="核实后免费补发正确商品，错发的商品由我们安排上门取回。",
+      body="请顾客拍下收到的商品和吊牌，客服核对订单后补发。"),
+    D(slug="size-exchange", type="faq", category="售后/换货", title="尺码不合适可以换吗？",
+      tags=["换货", "换尺码"], summary="签收后7天内吊牌完好可以换其他尺码，来回运费按政策承担。",
+      body="在订单页申请换货，选择想要的尺码。"),
+]
+
+
+def _says_wrong_item(engine, text: str) -> bool:
+    plan = plan_query(text, engine._tk, engine._scanner, engine._synonyms)
+    return any(c.text == "发错" or "发错" in c.variants for c in plan.concepts)
+
+
+@pytest.mark.parametrize("text", [
+    "你好，我收到的是黑色，我下单的明明是白色，能赶紧给我换吗",
+    "收到的是M码我拍的L码",
+    "我买的是黑色L码的卫衣，结果收到的是灰色M码，吊牌都没拆",
+    "收到的款式跟我订的不一样",
+])
+def test_another_colour_or_size_than_ordered_is_a_wrong_item(corpus_engine, text):
+    assert _says_wrong_item(corpus_engine, text)
+
+
+@pytest.mark.parametrize("text", [
+    "买的M码收到了有点小，能换L码吗",  # the second size is the one wanted next
+    "收到的白色有点透，我想换个黑色",
+    "我买的衣服收到了，怎么退",
+])
+def test_an_exchange_request_is_not_a_wrong_item(corpus_engine, text):
+    assert not _says_wrong_item(corpus_engine, text)
+
+
+def test_the_wrong_item_entry_comes_first(engine):
+    engine.upsert(SHOP)
+    assert slugs(engine.search("你好 刚拿到货 打开一看是黑色的 我下单选的明明是白色 现在怎么弄"))[0] == "wrong-item"
+    assert slugs(engine.search("买的M码收到了有点小，能换L码吗"))[0] == "size-exchange"
