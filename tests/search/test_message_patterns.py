@@ -1,4 +1,4 @@
-"""A customer who got another colour or size than the one ordered is asking about a wrong item (发错)."""
+"""What a message says without the library's word: a wrong item (发错), contacting again and again (反复联系)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,13 @@ SHOP = [
 ]
 
 
-def _says_wrong_item(engine, text: str) -> bool:
+def _says(engine, text: str, phrase: str) -> bool:
     plan = plan_query(text, engine._tk, engine._scanner, engine._synonyms)
-    return any(c.text == "发错" or "发错" in c.variants for c in plan.concepts)
+    return any(c.text == phrase or phrase in c.variants for c in plan.concepts)
+
+
+def _says_wrong_item(engine, text: str) -> bool:
+    return _says(engine, text, "发错")
 
 
 @pytest.mark.parametrize("text", [
@@ -49,3 +53,14 @@ def test_the_wrong_item_entry_comes_first(engine):
     engine.upsert(SHOP)
     assert slugs(engine.search("你好 刚拿到货 打开一看是黑色的 我下单选的明明是白色 现在怎么弄"))[0] == "wrong-item"
     assert slugs(engine.search("买的M码收到了有点小，能换L码吗"))[0] == "size-exchange"
+
+
+@pytest.mark.parametrize("text, repeated", [
+    ("我已经第四次找你们了！！每次都说帮我查，一个礼拜了什么结果都没有", True),
+    ("这都是我第三次联系你们了，每次都说会有人跟进", True),
+    ("问了好几次都没人回", True),
+    ("第二次购买了，这次能便宜点吗", False),  # a second purchase, not a second complaint
+    ("我想问一下退货怎么寄", False),
+])
+def test_contacting_again_and_again(corpus_engine, text, repeated):
+    assert _says(corpus_engine, text, "反复联系") is repeated
