@@ -53,6 +53,9 @@ _COLOUR = re.compile(r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色")
 # 第四次找你们, 问了三次: contacting again and again, which the library calls 反复联系
 _REPEATED = re.compile(r"第[二三四五六七八九十几\d]+次(?:来)?(?:找|联系|问|咨询|打|催|留言|反映)"
                        r"|(?:找|联系|问|咨询|打|催|留言|反映)了?(?:[二三四五六七八九十\d]+|好几|无数)[次回遍]")
+# 买了三样，箱子里只有两样 / 一套三个只来了俩: fewer came than were bought, which the library calls 少件
+_BOUGHT_SOME = re.compile(r"(?:买|拍|订|下单|一共|一套|总共)了?[两二三四五六七八九十\d]+[个件样瓶双套盒包支本台]")
+_ONLY_SOME = re.compile(r"只(?:有|到了?|收到了?|来了?|寄了?|发了?)(?:[一两二三四五六七八九\d]+[个件样瓶双套盒包支本台]?|俩|仨)")
 _WANTED = re.compile(r"换(?:成|个|一个|一件|一双)?(?:[黑白灰红蓝绿黄紫粉棕咖米橙金银]色|(?:x{0,3}[sml]|\d{2,3})\s*码)")
 _NOT_AS_ORDERED = re.compile(r"(?:跟|和|与|同)(?:我|我们)?(?:订|下单|拍|买|选|要)的[^，。！？,.!?]{0,4}(?:不一样|不同|不符|不对)")
 MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
@@ -190,6 +193,8 @@ def plan_query(
         phrases.append("尺码")
     if _REPEATED.search(folded):
         phrases.append("反复联系")
+    if _BOUGHT_SOME.search(folded) and _ONLY_SOME.search(folded):
+        phrases.append("少件")
     if _not_as_ordered(folded):  # 收到的是黑色，我拍的是白色: the library calls it 发错
         phrases.append("发错")
     words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]

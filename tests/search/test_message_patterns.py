@@ -64,3 +64,14 @@ def test_the_wrong_item_entry_comes_first(engine):
 ])
 def test_contacting_again_and_again(corpus_engine, text, repeated):
     assert _says(corpus_engine, text, "反复联系") is repeated
+
+
+@pytest.mark.parametrize("text, fewer", [
+    ("在吗？我一共买了三样，箱子里只有两样，收纳盒没见着", True),
+    ("一套三个只来了俩", True),
+    ("拍了两件只收到一件", True),
+    ("买了两件衣服，只有这件有点小", False),  # only this one is small: no count of what came
+    ("只有这个颜色吗", False),
+])
+def test_fewer_came_than_were_bought(corpus_engine, text, fewer):
+    assert _says(corpus_engine, text, "少件") is fewer
