@@ -56,6 +56,12 @@ _REPEATED = re.compile(r"第[二三四五六七八九十几\d]+次(?:来)?(?:找
 # 买了三样，箱子里只有两样 / 一套三个只来了俩: fewer came than were bought, which the library calls 少件
 _BOUGHT_SOME = re.compile(r"(?:买|拍|订|下单|一共|一套|总共)了?[两二三四五六七八九十\d]+[个件样瓶双套盒包支本台]")
 _ONLY_SOME = re.compile(r"只(?:有|到了?|收到了?|来了?|寄了?|发了?)(?:[一两二三四五六七八九\d]+[个件样瓶双套盒包支本台]?|俩|仨)")
+# 签收十天了还能退吗: past the seven days of 七天无理由, which the library calls 过了七天
+_SINCE = re.compile(r"(?:签收|收到|收货|到货|到手|买|拿到|过了)[^，。！？,.!?]{0,4}?(?:了|有)?(?:快|都|已经)?"
+                    r"([一二两三四五六七八九十\d]+|半)(?:多|来)?(?:个)?(天|周|星期|礼拜|月)(?![内以之])")
+_RETURN_VERB = re.compile(r"退|换")
+_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2, "半": 0.5}
+_UNIT_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
 _WANTED = re.compile(r"换(?:成|个|一个|一件|一双)?(?:[黑白灰红蓝绿黄紫粉棕咖米橙金银]色|(?:x{0,3}[sml]|\d{2,3})\s*码)")
 _NOT_AS_ORDERED = re.compile(r"(?:跟|和|与|同)(?:我|我们)?(?:订|下单|拍|买|选|要)的[^，。！？,.!?]{0,4}(?:不一样|不同|不符|不对)")
 MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
@@ -195,6 +201,8 @@ def plan_query(
         phrases.append("反复联系")
     if _BOUGHT_SOME.search(folded) and _ONLY_SOME.search(folded):
         phrases.append("少件")
+    if _past_seven_days(folded):
+        phrases.append("过了七天")
     if _not_as_ordered(folded):  # 收到的是黑色，我拍的是白色: the library calls it 发错
         phrases.append("发错")
     words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]
@@ -217,6 +225,29 @@ def plan_query(
         for concept in [c for c in concepts if not _QUANTITY.match(c.text)] or concepts:
             concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
+
+
+def _past_seven_days(text: str) -> bool:
+    """Whether a return or exchange is asked for more than seven days after the parcel came."""
+    if not _RETURN_VERB.search(text):
+        return False
+    for number, unit in _SINCE.findall(text):
+        amount = _amount(number)
+        if amount is not None and amount * _UNIT_DAYS[unit] > 7:
+            return True
+    return False
+
+
+def _amount(number: str) -> float | None:
+    """三 → 3, 十五 → 15, 二十 → 20, 12 → 12 (the small numbers chat uses)."""
+    if number.isdigit():
+        return int(number)
+    if "十" in number:
+        tens, _, ones = number.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    if len(number) == 1:
+        return _CN_DIGITS.get(number)
+    return None
 
 
 def _not_as_ordered(text: str) -> bool:

@@ -75,3 +75,15 @@ def test_contacting_again_and_again(corpus_engine, text, repeated):
 ])
 def test_fewer_came_than_were_bought(corpus_engine, text, fewer):
     assert _says(corpus_engine, text, "少件") is fewer
+
+
+@pytest.mark.parametrize("text, past", [
+    ("你好我想退货，不过已经签收十天了，之前出差刚回来才拆开看", True),
+    ("都过了半个月了还能退不", True),
+    ("买了两周了能换吗", True),
+    ("签收三天了能退吗", False),  # inside the seven days
+    ("收货15天内质量问题能退吗", False),  # a rule asked about, not a date
+    ("收到十天了还没用过", False),  # no return or exchange asked for
+])
+def test_a_return_asked_for_after_seven_days(corpus_engine, text, past):
+    assert _says(corpus_engine, text, "过了七天") is past
