@@ -25,6 +25,7 @@ from kbsite.search.analysis import (
     is_cjk,
     query_words,
 )
+from kbsite.search.patterns import implied_phrases
 
 MAX_QUERY_CHARS = 1000
 _SPEAKER = re.compile(r"(?:^|\n)[ \t\u3000]*[\u4e00-\u9fffA-Za-z]{1,6}[ \t]*[:：]", re.MULTILINE)
@@ -43,27 +44,6 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
     怎么办 怎么弄 怎么搞 帮我 帮忙 帮我看看 看看 查查 查一下 一下子 告诉我 知道 请教 问一问 宝贝 这边 那边
     急急急 急 谢谢 感谢 拜托 点算 点办 点样 请问下 唔该 麻烦问下"""
 FILLER = frozenset(_FILLER_TEXT.split())
-_PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
-_SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
-# "Got one thing, ordered another": a receiving verb, an ordering verb and two different colours
-# or sizes, or "not what I ordered" said outright.
-_RECEIVED = re.compile(r"收到|到手|拿到|寄来|寄过来|送来|发来|发过来")
-_ORDERED = re.compile(r"下单|拍的|订的|买的|选的|点的|要的")
-_COLOUR = re.compile(r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色")
-# 第四次找你们, 问了三次: contacting again and again, which the library calls 反复联系
-_REPEATED = re.compile(r"第[二三四五六七八九十几\d]+次(?:来)?(?:找|联系|问|咨询|打|催|留言|反映)"
-                       r"|(?:找|联系|问|咨询|打|催|留言|反映)了?(?:[二三四五六七八九十\d]+|好几|无数)[次回遍]")
-# 买了三样，箱子里只有两样 / 一套三个只来了俩: fewer came than were bought, which the library calls 少件
-_BOUGHT_SOME = re.compile(r"(?:买|拍|订|下单|一共|一套|总共)了?[两二三四五六七八九十\d]+[个件样瓶双套盒包支本台]")
-_ONLY_SOME = re.compile(r"只(?:有|到了?|收到了?|来了?|寄了?|发了?)(?:[一两二三四五六七八九\d]+[个件样瓶双套盒包支本台]?|俩|仨)")
-# 签收十天了还能退吗: past the seven days of 七天无理由, which the library calls 过了七天
-_SINCE = re.compile(r"(?:签收|收到|收货|到货|到手|买|拿到|过了)[^，。！？,.!?]{0,4}?(?:了|有)?(?:快|都|已经)?"
-                    r"([一二两三四五六七八九十\d]+|半)(?:多|来)?(?:个)?(天|周|星期|礼拜|月)(?![内以之])")
-_RETURN_VERB = re.compile(r"退|换")
-_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2, "半": 0.5}
-_UNIT_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
-_WANTED = re.compile(r"换(?:成|个|一个|一件|一双)?(?:[黑白灰红蓝绿黄紫粉棕咖米橙金银]色|(?:x{0,3}[sml]|\d{2,3})\s*码)")
-_NOT_AS_ORDERED = re.compile(r"(?:跟|和|与|同)(?:我|我们)?(?:订|下单|拍|买|选|要)的[^，。！？,.!?]{0,4}(?:不一样|不同|不符|不对)")
 MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
 # An amount or a pointer at one thing, not a topic: 两份, 三十块, 一米六五's parts, 好几天, 第二次, 这瓶, 那张.
 _NUMERALS = "零〇一二三四五六七八九十百千万亿两半0-9"  # not 几: 几天 asks how long, a topic of its own
@@ -193,18 +173,7 @@ def plan_query(
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
     phrases = [p for p in phrases if p not in FILLER]
-    if _PROMOTION.search(folded):  # 满199减20, 每满300减30: the promotion the library calls 满减
-        phrases.append("满减")
-    if _SIZE.search(folded):  # M码, XL码, 38码: a size
-        phrases.append("尺码")
-    if _REPEATED.search(folded):
-        phrases.append("反复联系")
-    if _BOUGHT_SOME.search(folded) and _ONLY_SOME.search(folded):
-        phrases.append("少件")
-    if _past_seven_days(folded):
-        phrases.append("过了七天")
-    if _not_as_ordered(folded):  # 收到的是黑色，我拍的是白色: the library calls it 发错
-        phrases.append("发错")
+    phrases += implied_phrases(folded)  # 满199减20 → 满减, 收到的是黑色我拍的白色 → 发错 …
     words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
     if short:
@@ -225,40 +194,6 @@ def plan_query(
         for concept in [c for c in concepts if not _QUANTITY.match(c.text)] or concepts:
             concept.soft = False
     return QueryPlan(folded=folded, concepts=concepts, short=short)
-
-
-def _past_seven_days(text: str) -> bool:
-    """Whether a return or exchange is asked for more than seven days after the parcel came."""
-    if not _RETURN_VERB.search(text):
-        return False
-    for number, unit in _SINCE.findall(text):
-        amount = _amount(number)
-        if amount is not None and amount * _UNIT_DAYS[unit] > 7:
-            return True
-    return False
-
-
-def _amount(number: str) -> float | None:
-    """三 → 3, 十五 → 15, 二十 → 20, 12 → 12 (the small numbers chat uses)."""
-    if number.isdigit():
-        return int(number)
-    if "十" in number:
-        tens, _, ones = number.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    if len(number) == 1:
-        return _CN_DIGITS.get(number)
-    return None
-
-
-def _not_as_ordered(text: str) -> bool:
-    """Whether the customer says the item received differs from the one ordered."""
-    if _NOT_AS_ORDERED.search(text):
-        return True
-    if not (_RECEIVED.search(text) and _ORDERED.search(text)):
-        return False
-    text = _WANTED.sub(" ", text)  # 换成黑色, 换L码: what the customer wants next, not what came
-    sizes = {m.group().replace(" ", "") for m in _SIZE.finditer(text)}
-    return len(set(_COLOUR.findall(text))) >= 2 or len(sizes) >= 2
 
 
 def _join_amounts(words: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ def test_amounts_and_pointers_are_soft(corpus_engine):
 
 
 def test_the_unit_of_an_amount_stays_with_it(corpus_engine):
-    concepts = _concepts(corpus_engine, "都过了半个月了还能退不")
+    concepts = _concepts(corpus_engine, "等了半个月了还能退不")
     assert "月" not in concepts and concepts.get("半个月") is True
     assert concepts["退"] is False  # the only word that names something is required
 
