@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from kbsite.numerals import read_number
+
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
 # 第四次找你们, 问了三次: contacting again and again
@@ -22,7 +24,6 @@ _ONLY_SOME = re.compile(r"只(?:有|到了?|收到了?|来了?|寄了?|发了?)(
 _SINCE = re.compile(r"(?:签收|收到|收货|到货|到手|买|拿到|过了)[^，。！？,.!?]{0,4}?(?:了|有)?(?:快|都|已经)?"
                     r"([一二两三四五六七八九十\d]+|半)(?:多|来)?(?:个)?(天|周|星期|礼拜|月)(?![内以之])")
 _RETURN_VERB = re.compile(r"退|换")
-_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"两": 2, "半": 0.5}
 _UNIT_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
 # Got one thing, ordered another: a receiving verb, an ordering verb and two different colours or
 # sizes (not counting the one wanted next: 换成黑色), or "not what I ordered" said outright.
@@ -57,7 +58,7 @@ def past_seven_days(text: str) -> bool:
     if not _RETURN_VERB.search(text):
         return False
     for number, unit in _SINCE.findall(text):
-        amount = _amount(number)
+        amount = read_number(number)
         if amount is not None and amount * _UNIT_DAYS[unit] > 7:
             return True
     return False
@@ -72,15 +73,3 @@ def not_as_ordered(text: str) -> bool:
     text = _WANTED.sub(" ", text)
     sizes = {m.group().replace(" ", "") for m in SIZE.finditer(text)}
     return len(set(_COLOUR.findall(text))) >= 2 or len(sizes) >= 2
-
-
-def _amount(number: str) -> float | None:
-    """三 → 3, 十五 → 15, 二十 → 20, 12 → 12 (the small numbers chat uses)."""
-    if number.isdigit():
-        return int(number)
-    if "十" in number:
-        tens, _, ones = number.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    if len(number) == 1:
-        return _CN_DIGITS.get(number)
-    return None

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kbsite.numerals import read_number
 from kbsite.textnorm import fold_chars
 from kbsite.training.replygrading import concepts
 from kbsite.training.replygrading.paraphrases import GROUPS, chinese_number
@@ -81,13 +82,13 @@ def canonical(text: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     last = 0
     for m in _CN_COUNT.finditer(folded):
-        value = _cn_value(m.group())
+        value = read_number(m.group())
         if value is None:
             continue
         out.extend(folded[last:m.start()])
         where.extend(range(last, m.start()))
         ends.extend(range(last + 1, m.start() + 1))
-        digits = str(value)
+        digits = str(int(value))
         out.extend(digits)
         where.extend([m.start()] * len(digits))
         ends.extend([m.end()] * len(digits))
@@ -98,30 +99,10 @@ def canonical(text: str) -> tuple[str, list[int], list[int]]:
     return _RANGE.sub("-", "".join(out)), where, ends
 
 
-_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # A Chinese number that counts something (a unit or measure word follows, or it ends a range).
 _CN_COUNT = re.compile(r"[零一二两三四五六七八九十百]+(?=个|小时|钟头|分钟|天|日|周|星期|月|年|元|块|瓶|件|只|双|套|台|张|"
                        r"次|码|号|倍|份|盒|袋|箱|支|[-到至~～—–][零一二两三四五六七八九十百\d])|"
                        r"(?<=[-到至~～—–])[零一二两三四五六七八九十百]+(?=个|小时|钟头|分钟|天|日|周|星期|月|年|元|块)")
-
-
-def _cn_value(text: str) -> int | None:
-    """一 … 九百九十九 as an integer (None for a spelling that is not a plain number)."""
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGIT:
-            if digit is not None:
-                return None  # "一二" is not a number
-            digit = _CN_DIGIT[ch]
-        elif ch == "十":
-            total += (1 if digit is None else digit) * 10
-            digit = None
-        elif ch == "百":
-            if digit is None:
-                return None
-            total += digit * 100
-            digit = None
-    return total + (digit or 0)
 
 
 @lru_cache(maxsize=8)

@@ -23,9 +23,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kbsite.numerals import read_number
 from kbsite.textnorm import fold_chars
 
-_CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十半]+)"
 _UNITS = r"(?:个)?(?:工作日|工作天|小时|钟头|分钟|天|元|块|周|星期|个月)"
 _AMOUNT = re.compile(rf"({_NUM})\s*(?:[-~～到至—–]\s*({_NUM})\s*)?({_UNITS})")
@@ -53,19 +53,6 @@ _LIMIT = re.compile(r"超出|超过[^，。]{0,6}(权限|额度|范围)|权限�
                     r"给不了|做不到|答应不了|不敢|决定不了")
 # The agent's own call-back promise: sooner than the model reply's is just as right.
 _SOONER_IS_FINE = ("reply", "respond")
-
-
-def _number(text: str) -> float | None:
-    if text[0].isdigit():
-        return float(text)
-    if text == "半":
-        return 0.5
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return float(_CN.get(tens, 1) * 10 + _CN.get(ones, 0) if ones else _CN.get(tens, 1) * 10)
-    if text.endswith("半") and text[:-1] in _CN:
-        return _CN[text[:-1]] + 0.5
-    return float(_CN[text]) if text in _CN else None
 
 
 def amounts(text: str) -> set[tuple[float, str]]:
@@ -99,8 +86,8 @@ def quantities(text: str) -> list[Quantity]:
     out = []
     for clause in _CLAUSE.split(fold_chars(text)):
         for m in _AMOUNT.finditer(clause):
-            low = _number(m.group(1))
-            high = _number(m.group(2)) if m.group(2) else low
+            low = read_number(m.group(1))
+            high = read_number(m.group(2)) if m.group(2) else low
             if low is None or high is None:
                 continue
             unit = m.group(3).removeprefix("个") if m.group(3) != "个月" else "个月"
