@@ -56,7 +56,10 @@ HELDOUT = Path(__file__).resolve().parent / "heldout"
 # (heldout-b and otherlib since 2026-12-03; bench/README.md keeps their last untouched figures).
 USED_FOR_TUNING: frozenset[str] = frozenset(
     {"heldout-a", "heldout-b", "otherlib", "heldout-c", "shop3", "heldout-d", "shop4",
-     "heldout-e", "shop5", "shop6"}
+     "heldout-e", "shop5", "shop6",
+     # seen query by query once, after their fifth-round headline run (bench/README.md); no fix
+     # was chosen on them, but the next round needs fresh sets
+     "heldout-f", "shop7", "shop8"}
 )
 UNANSWERABLE = "unanswerable"
 SLIP = "slip"
