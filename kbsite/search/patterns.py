@@ -13,7 +13,9 @@ import re
 from kbsite.numerals import read_number
 
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
-SIZE = re.compile(r"(?<![a-z])(?:x{0,3}[sml]|\d{2,3})\s*码")
+_SIZE_WORD = r"(?:x{0,3}[sml]|\d{2,3})\s*码"  # M码, XL码, 38码
+_COLOUR_WORD = r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色"
+_SIZE = re.compile(rf"(?<![a-z]){_SIZE_WORD}")
 # 第四次找你们, 问了三次: contacting again and again
 _REPEATED = re.compile(r"第[二三四五六七八九十几\d]+次(?:来)?(?:找|联系|问|咨询|打|催|留言|反映)"
                        r"|(?:找|联系|问|咨询|打|催|留言|反映)了?(?:[二三四五六七八九十\d]+|好几|无数)[次回遍]")
@@ -29,8 +31,8 @@ _UNIT_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
 # sizes (not counting the one wanted next: 换成黑色), or "not what I ordered" said outright.
 _RECEIVED = re.compile(r"收到|到手|拿到|寄来|寄过来|送来|发来|发过来")
 _ORDERED = re.compile(r"下单|拍的|订的|买的|选的|点的|要的")
-_COLOUR = re.compile(r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色")
-_WANTED = re.compile(r"换(?:成|个|一个|一件|一双)?(?:[黑白灰红蓝绿黄紫粉棕咖米橙金银]色|(?:x{0,3}[sml]|\d{2,3})\s*码)")
+_COLOUR = re.compile(_COLOUR_WORD)
+_WANTED = re.compile(rf"换(?:成|个|一个|一件|一双)?(?:{_COLOUR_WORD}|{_SIZE_WORD})")
 _NOT_AS_ORDERED = re.compile(
     r"(?:跟|和|与|同)(?:我|我们)?(?:订|下单|拍|买|选|要)的[^，。！？,.!?]{0,4}(?:不一样|不同|不符|不对)")
 
@@ -40,7 +42,7 @@ def implied_phrases(text: str) -> list[str]:
     found: list[str] = []
     if _PROMOTION.search(text):  # 满199减20, 每满300减30
         found.append("满减")
-    if SIZE.search(text):  # M码, XL码, 38码
+    if _SIZE.search(text):
         found.append("尺码")
     if _REPEATED.search(text):
         found.append("反复联系")
@@ -71,5 +73,5 @@ def not_as_ordered(text: str) -> bool:
     if not (_RECEIVED.search(text) and _ORDERED.search(text)):
         return False
     text = _WANTED.sub(" ", text)
-    sizes = {m.group().replace(" ", "") for m in SIZE.finditer(text)}
+    sizes = {m.group().replace(" ", "") for m in _SIZE.finditer(text)}
     return len(set(_COLOUR.findall(text))) >= 2 or len(sizes) >= 2

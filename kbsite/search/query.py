@@ -335,4 +335,3 @@ def related_query(tk: jieba.Tokenizer, concept: Concept, boost: float) -> wq.Que
     parts = [word_query(tk, w, fields=RELATED_FIELDS) for w in concept.related]
     kept = [p for p in parts if p is not None]
     return wq.Or(kept, boost=boost) if kept else None
-

@@ -63,7 +63,7 @@ class CharNeighbours:
         found = self._by_char.get(ch)
         if found is None:
             terms = {t for part in self.parts for t in part.by_char.get(ch, ())}
-            found = tuple(sorted(t for t in terms if t not in STOP_WORDS and self.is_word(t)))
+            found = tuple(sorted(t for t in terms if self._real(t)))
             with self._lock:
                 self._by_char[ch] = found
         return found
@@ -72,8 +72,12 @@ class CharNeighbours:
         """How many real words of 2–3 characters the library holds."""
         if self._size is None:
             terms = {t for part in self.parts for words in part.by_char.values() for t in words}
-            self._size = sum(1 for t in terms if t not in STOP_WORDS and self.is_word(t))
+            self._size = sum(1 for t in terms if self._real(t))
         return self._size
+
+    def _real(self, term: str) -> bool:
+        """A word of the library's vocabulary, not a bigram that only happens to stand in its text."""
+        return term not in STOP_WORDS and self.is_word(term)
 
     def informative(self, ch: str) -> float:
         """How telling ``ch`` is in this library (log inverse share of its words); 0 when it is not."""
