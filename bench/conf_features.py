@@ -62,8 +62,8 @@ def _patch() -> None:
     original_reading = engine_module.best_reading
     original_search = engine_module.SearchEngine._search
 
-    def reading(plan, evaluator, tk, *, match, correct):
-        out = original_reading(plan, evaluator, tk, match=match, correct=correct)
+    def reading(plan, evaluator, tk, **kw):
+        out = original_reading(plan, evaluator, tk, **kw)
         _captured[_current[0]] = _record(out[0], out[1], out[2], evaluator, tk)
         return out
 
