@@ -14,8 +14,13 @@ from kbsite.numerals import read_number
 
 _PROMOTION = re.compile(r"满\s*\d+\s*(?:元|块)?\s*[减送返]\s*\d+")
 _SIZE_WORD = r"(?:x{0,3}[sml]|\d{2,3})\s*码"  # M码, XL码, 38码
-_COLOUR_WORD = r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])色"
+# 黑色 or, as customers say it, 红的 (a colour word before 的 names the item's colour)
+_COLOUR_WORD = r"([黑白灰红蓝绿黄紫粉棕咖米橙金银])(?:色|的)"
 _SIZE = re.compile(rf"(?<![a-z]){_SIZE_WORD}")
+# 鞋子小了, 裤子有点紧, 衣裳大咗: something worn that does not fit (尺码不合适), said of the thing itself
+_WORN = (r"衣服|衣裳|裤子|裙子|鞋子|鞋|靴子|外套|上衣|衬衫|毛衣|卫衣|t恤|袜子|帽子|内衣|文胸|手套|戒指|手镯|"
+         r"手链|表带|腰带|皮带|泳衣|睡衣|羽绒服|大衣|夹克|棉服|马甲|背心|裤|裙")
+_NOT_FITTING = re.compile(rf"(?:{_WORN})[^，。！？,.!?]{{0,3}}?(?:有点|有些|太|偏|稍微)?(?:小|大|紧|松|肥|窄)(?:了|咗|啦)")
 # 第四次找你们, 问了三次: contacting again and again
 _REPEATED = re.compile(r"第[二三四五六七八九十几\d]+次(?:来)?(?:找|联系|问|咨询|打|催|留言|反映)"
                        r"|(?:找|联系|问|咨询|打|催|留言|反映)了?(?:[二三四五六七八九十\d]+|好几|无数)[次回遍]")
@@ -24,12 +29,12 @@ _BOUGHT_SOME = re.compile(r"(?:买|拍|订|下单|一共|一套|总共)了?[两�
 _ONLY_SOME = re.compile(r"只(?:有|到了?|收到了?|来了?|寄了?|发了?)(?:[一两二三四五六七八九\d]+[个件样瓶双套盒包支本台]?|俩|仨)")
 # 签收十天了还能退吗: a return asked for past the seven days of 七天无理由
 _SINCE = re.compile(r"(?:签收|收到|收货|到货|到手|买|拿到|过了)[^，。！？,.!?]{0,4}?(?:了|有)?(?:快|都|已经)?"
-                    r"([一二两三四五六七八九十\d]+|半)(?:多|来)?(?:个)?(天|周|星期|礼拜|月)(?![内以之])")
+                    r"([一二两三四五六七八九十\d]+|半)(?:多|来)?(?:个)?(?:多|来)?(天|周|星期|礼拜|月)(?![内以之])")
 _RETURN_VERB = re.compile(r"退|换")
 _UNIT_DAYS = {"天": 1, "周": 7, "星期": 7, "礼拜": 7, "月": 30}
 # Got one thing, ordered another: a receiving verb, an ordering verb and two different colours or
 # sizes (not counting the one wanted next: 换成黑色), or "not what I ordered" said outright.
-_RECEIVED = re.compile(r"收到|到手|拿到|寄来|寄过来|送来|发来|发过来")
+_RECEIVED = re.compile(r"收到|到手|拿到|(?:寄|送|发)(?:了[^，。！？,.!?]{0,4})?(?:来|过来)|给我(?:寄|发|送)")
 _ORDERED = re.compile(r"下单|拍的|订的|买的|选的|点的|要的")
 _COLOUR = re.compile(_COLOUR_WORD)
 _WANTED = re.compile(rf"换(?:成|个|一个|一件|一双)?(?:{_COLOUR_WORD}|{_SIZE_WORD})")
@@ -44,6 +49,8 @@ def implied_phrases(text: str) -> list[str]:
         found.append("满减")
     if _SIZE.search(text):
         found.append("尺码")
+    if _NOT_FITTING.search(text):
+        found.append("尺码不合适")
     if _REPEATED.search(text):
         found.append("反复联系")
     if _BOUGHT_SOME.search(text) and _ONLY_SOME.search(text):

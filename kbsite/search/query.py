@@ -173,9 +173,10 @@ def plan_query(
     folded = " ".join(clean_text(raw)[:MAX_QUERY_CHARS].split())
     phrases, rest = scanner.extract(folded)
     phrases = [p for p in phrases if p not in FILLER]
-    phrases += implied_phrases(folded)  # 满199减20 → 满减, 收到的是黑色我拍的白色 → 发错 …
     words = [w for w in _join_amounts(_drop_modal(query_words(tk, rest))) if w not in FILLER]
+    # an implied phrase restates words already counted: it does not make a question long
     short = len(folded) <= SHORT_QUERY_CHARS and len(set(phrases + words)) <= SHORT_QUERY_CONCEPTS
+    phrases += [p for p in implied_phrases(folded) if p not in phrases]  # 满199减20 → 满减, 黑色…白色 → 发错
     if short:
         chosen = [(w, 1.0) for w in dict.fromkeys(phrases + words)]
     else:

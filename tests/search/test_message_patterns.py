@@ -35,6 +35,7 @@ def _says_wrong_item(engine, text: str) -> bool:
     "收到的是M码我拍的L码",
     "我买的是黑色L码的卫衣，结果收到的是灰色M码，吊牌都没拆",
     "收到的款式跟我订的不一样",
+    "我要的蓝色给我寄了个红的来",  # 红的 for 红色; 寄了个…来 for 收到
 ])
 def test_another_colour_or_size_than_ordered_is_a_wrong_item(corpus_engine, text):
     assert _says_wrong_item(corpus_engine, text)
@@ -81,9 +82,21 @@ def test_fewer_came_than_were_bought(corpus_engine, text, fewer):
     ("你好我想退货，不过已经签收十天了，之前出差刚回来才拆开看", True),
     ("都过了半个月了还能退不", True),
     ("买了两周了能换吗", True),
+    ("都过了一个多月了还能退不", True),  # 一个多月 as well as 一多个月
     ("签收三天了能退吗", False),  # inside the seven days
     ("收货15天内质量问题能退吗", False),  # a rule asked about, not a date
     ("收到十天了还没用过", False),  # no return or exchange asked for
 ])
 def test_a_return_asked_for_after_seven_days(corpus_engine, text, past):
     assert _says(corpus_engine, text, "过了七天") is past
+
+
+@pytest.mark.parametrize("text, fits", [
+    ("衣裳小了换得到伐", False),
+    ("鞋子有点小了能换吗", False),
+    ("裤子太紧了想换大一码", False),
+    ("手机屏幕小了点", True),  # not something worn
+    ("衣服收到了很喜欢", True),
+])
+def test_something_worn_that_does_not_fit(corpus_engine, text, fits):
+    assert _says(corpus_engine, text, "尺码不合适") is not fits
