@@ -76,7 +76,8 @@ def search():
     )
     logged = offset == 0 and request.args.get("log") != "0"
     source = "api" if g.get("api_user") else "web"
-    log_id = log_search(actor, q, res.total, source=source) if logged else None
+    found = 0 if res.nothing_held else res.total  # only shared characters: still a gap for trainers
+    log_id = log_search(actor, q, found, source=source) if logged else None
     signals = trust.trust_for([h.slug for h in res.hits], content.today())
     when = current_app.jinja_env.filters["localtime"]
     return jsonify(

@@ -304,6 +304,7 @@ class SearchEngine:
             facets=self._facets(evaluator, docs),
             suggestion=suggestion,
             confidence=judgement.confidence(plan.short) if len(docs) else "none",
+            nothing_held=not judgement.known,
         )
 
     def _best_reading(

@@ -68,3 +68,6 @@ class SearchResults:
     suggestion: str | None = None
     message: str | None = None
     confidence: str = "none"  # high: the first result plainly answers; low: it may not; none: nothing found
+    # no word of the query is in the library: the results only share characters with it, and the
+    # search counts as finding nothing in the trainers' gap report
+    nothing_held: bool = False

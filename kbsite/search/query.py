@@ -45,6 +45,7 @@ _FILLER_TEXT = """我想问下 想问下 想问一下 问下 想问 问问 请�
     急急急 急 谢谢 感谢 拜托 点算 点办 点样 请问下 唔该 麻烦问下"""
 FILLER = frozenset(_FILLER_TEXT.split())
 MODALS = frozenset("能会要想可该得去来给让被把在再还都也就才又")
+PRONOUNS = frozenset("我你他她它咱俺您")
 # An amount or a pointer at one thing, not a topic: 两份, 三十块, 一米六五's parts, 好几天, 第二次, 这瓶, 那张.
 _NUMERALS = "零〇一二三四五六七八九十百千万亿两半0-9"  # not 几: 几天 asks how long, a topic of its own
 _MEASURES = "个件份条双套只支瓶袋盒箱包张台次回遍天年月周日号斤公米块元毛角分码岁层楼位把本颗粒根片罐桶听提打"
@@ -209,8 +210,10 @@ def _join_amounts(words: list[str]) -> list[str]:
 
 
 def _drop_modal(words: list[str]) -> list[str]:
-    """能修 → 修, 想退 → 退: jieba glues a modal verb to a one-character verb that follows it."""
-    return [w[1:] if len(w) == 2 and w[0] in MODALS and is_cjk(w) else w for w in words]
+    """能修 → 修, 想退 → 退, 我查 → 查: jieba glues a modal verb or a pronoun to the one character
+    that follows it, and the pair would then count as a rare word of its own."""
+    return [w[1:] if len(w) == 2 and (w[0] in MODALS or (w[0] in PRONOUNS and w[1] != "们")) and is_cjk(w)
+            else w for w in words]
 
 
 def is_generic(word: str) -> bool:

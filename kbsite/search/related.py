@@ -115,11 +115,9 @@ def _content_chars(word: str) -> str:
 def relate_plan(plan: QueryPlan, neighbours: CharNeighbours, frequency: Callable[[str], int]) -> None:
     """Give each unknown key word of the plan its related library words (``Concept.related``).
 
-    Only beside a word some entry holds: a character shared is too weak to find entries
-    for a query the library knows none of the words of (it finds nothing, as before).
+    Also when the library holds none of the query's words: the entries a shared character
+    finds are shown, but a plan holding nothing is never judged ``high`` (ranking.Judgement).
     """
-    if all(c.unknown for c in plan.concepts):
-        return
     for concept in plan.concepts:
         word = concept.text
         if concept.unknown and not concept.soft and is_cjk(word) and MIN_WORD <= len(word) <= MAX_WORD:

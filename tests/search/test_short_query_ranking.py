@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kbsite.search import SearchDoc
+from kbsite.search.query import plan_query
 
 from .conftest import slugs
 
@@ -44,3 +45,17 @@ def test_of_entries_holding_one_concept_each_the_stronger_match_comes_first(libr
     # and body matches it more strongly than the one naming it in passing.
     found = slugs(library.search("退款到账"))
     assert found[0] == "refund-time"
+
+
+@pytest.mark.parametrize(("query", "glued"), [("帮我查一下订单", "我查"), ("我下了两个订单", "我下"), ("我要开发票", "我要")])
+def test_a_pronoun_glued_to_the_next_character_is_no_word_of_its_own(engine, query, glued):
+    # jieba reads 我查 / 我下 / 我要 as one rare word, which then counted as a key concept held by
+    # any case whose dialogue says it; the pronoun is dropped as a modal verb is (能修 → 修).
+    concepts = {c.text for c in plan_query(query, engine._tk, engine._scanner, engine._synonyms).concepts}
+    assert glued not in concepts
+    assert not concepts & {"我", "们"}
+
+
+def test_a_plural_pronoun_is_not_cut_into_a_stray_character(engine):
+    concepts = {c.text for c in plan_query("你们的客服电话", engine._tk, engine._scanner, engine._synonyms).concepts}
+    assert "们" not in concepts

@@ -45,11 +45,13 @@ def second_reviewer(author):
 
 
 def found(app, q: str, **kwargs) -> list[str]:
-    """Slugs the app's search service returns for ``q`` (best first)."""
+    """Slugs of the entries holding ``q``'s words (best first); none when the library holds none of
+    them and the results only share a character with the query (``SearchResults.nothing_held``)."""
     from kbsite.search.sync import service
 
     with app.app_context():
-        return [h.slug for h in service().search(q, limit=50, **kwargs).hits]
+        res = service().search(q, limit=50, **kwargs)
+        return [] if res.nothing_held else [h.slug for h in res.hits]
 
 
 def index_matches_db(app) -> tuple[dict, dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from search_integration.sync_support import faq, publish
 from sqlalchemy import select
 from tests_support import build_app
 
@@ -228,3 +229,14 @@ def test_one_users_burst_never_touches_another_users_row(library, people):
         assert log_search(people.agent, "发票抬头", 1) == mine != theirs
     assert [(r.user_id, r.query) for r in _rows(library)] == [(people.agent.id, "发票抬头"),
                                                               (people.trainer.id, "发票抬头")]
+
+
+def test_results_found_only_by_shared_characters_still_count_as_a_gap(library, people, bearer):
+    # No word of the query is in the library: the page shows what shares a character with it
+    # ("没有找到直接答案，下面的内容可能相关"), and the trainers' gap report still counts nothing found.
+    with library.app_context():
+        publish("lamp-install", "faq", faq("灯具可以上门安装吗？", "灯具支持预约上门安装。", "灯具安装"), people.admin)
+    data = library.test_client().get("/api/search?q=电灯", headers=bearer).get_json()
+    assert [r["slug"] for r in data["results"]][:1] == ["lamp-install"]
+    assert data["total"] >= 1 and data["confidence"] == "low"
+    assert _rows(library)[-1].result_count == 0
