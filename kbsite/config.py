@@ -62,8 +62,6 @@ def defaults(home: Path) -> dict:
         "FRAME_COOKIES": "cross-site",
         # Written-reply grading's second signal (bundled e5 model); false turns it off.
         "TRAINING_SEMANTIC_SIGNAL": True,
-        # Search ranks short queries by meaning beside words (the same model; search/dense.py).
-        "SEARCH_SEMANTIC": True,
         # Group-robot webhook URLs: a notice goes to each one set when an announcement or policy is published.
         "WEBHOOK_WECOM": "",
         "WEBHOOK_DINGTALK": "",

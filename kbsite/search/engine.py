@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from kbsite.search import dense, pinyin, store
+from kbsite.search import pinyin, store
 from kbsite.search.analysis import (
     analyzer_version,
     bigrams,
@@ -46,7 +46,6 @@ from kbsite.search.ranking import (
     SCRIPT_WINDOW,
     Judgement,
     best_reading,
-    judge,
     prefer_script,
     title_script,
 )
@@ -75,7 +74,6 @@ class SearchEngine:
         *,
         words: Iterable[str] = (),
         synonyms: Iterable[Sequence[str]] = (),
-        semantic: bool = True,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.words = normalise_words(words)
@@ -90,9 +88,6 @@ class SearchEngine:
         self._readers = Readers(self.index_dir, self._segments)
         self._vocabularies: dict[str, SegmentVocabulary] = {}  # by segment id, across searchers
         self._facet_cache = FacetCache()
-        self.semantic = semantic  # rank by meaning beside words (dense.py)
-        self._vector_cache = dense.VectorCache()
-        self._vector_store = dense.VectorStore(self.index_dir / dense.STORE_FILE)
         # Per view: the slugs of the last Demotion seen and the docnums they cover.
         self._demoted: weakref.WeakKeyDictionary[Evaluator, tuple[frozenset[str], np.ndarray]] = (
             weakref.WeakKeyDictionary())
@@ -141,17 +136,12 @@ class SearchEngine:
             writer = store.BulkWriter(store.open_generation(gen), limitmb=128)
             try:
                 seen: set[str] = set()
-                texts: set[str] = set()
-                count = 0
-                for batch in _batches(docs, dense.BATCH * 8):
-                    texts.update(dense.text_key(d) for d in batch)
-                    for doc, vector in zip(batch, self._vectors(batch), strict=True):
-                        add = writer.update_document if doc.doc_id in seen else writer.add_document
-                        add(**self._fields(doc), vector=vector)
-                        seen.add(doc.doc_id)
-                        count += 1
-                        if progress and count % step == 0:
-                            progress(count)
+                for count, doc in enumerate(docs, 1):
+                    add = writer.update_document if doc.doc_id in seen else writer.add_document
+                    add(**self._fields(doc))
+                    seen.add(doc.doc_id)
+                    if progress and count % step == 0:
+                        progress(count)
                 writer.commit()
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -164,16 +154,12 @@ class SearchEngine:
             progress(len(seen))
         with store.write_lock(self.index_dir):
             store.make_current(self.index_dir, gen)
-            if self.semantic:
-                self._vector_store.keep_only(texts)
         with self._readers.exclusive():
             self._readers.drop()
 
     def upsert(self, docs: Iterable[SearchDoc]) -> None:
         """Add or replace documents by doc_id in one commit."""
-        docs = list(docs)
-        vectors = self._vectors(docs)  # before the write lock: embedding takes ~10 ms an entry
-        self._write(lambda w: [w.update_document(**self._fields(d), vector=v) for d, v in zip(docs, vectors, strict=True)])
+        self._write(lambda w: [w.update_document(**self._fields(d)) for d in docs])
 
     def delete(self, doc_ids: Iterable[str]) -> None:
         """Remove documents by doc_id in one commit (unknown ids are ignored)."""
@@ -218,10 +204,6 @@ class SearchEngine:
             "tags_col": "\x1f".join(tags).encode("utf-8"),
             "tag_list": tags,
         }
-
-    def _vectors(self, docs: list[SearchDoc]) -> list[bytes]:
-        """The docs' embeddings as index column values (empty when ranking by meaning is off)."""
-        return self._vector_store.embed(docs) if self.semantic else [b""] * len(docs)
 
     def indexed_versions(self) -> dict[str, int]:
         """doc_id → indexed version, to reconcile the index with the database."""
@@ -305,8 +287,6 @@ class SearchEngine:
             return _no_results(text)
         filters = (types, category, tag, include_drafts)
         plan, matches, judgement, suggestion = self._best_reading(view, plan, filters)
-        if self.semantic and plan.short and judgement.confidence(plan.short) != "high":
-            matches, judgement = self._with_meaning(evaluator, plan, matches, judgement, filters)
         matches = self._demoted_matches(evaluator, matches, demote)
         if include_drafts:
             ranked = _dedupe(searcher, matches.best())
@@ -340,20 +320,6 @@ class SearchEngine:
             correct=lambda p: self._correct_slips(view, p),
             relate=lambda p: self._relate(view, p),
         )
-
-    def _with_meaning(
-        self, evaluator: Evaluator, plan: QueryPlan, matches: Matches, judgement: Judgement, filters: tuple
-    ) -> tuple[Matches, Judgement]:
-        """The word ranking fused with the entries nearest in meaning; the first one judged by its words."""
-        allowed = _allowed(evaluator, *filters)
-        live = evaluator.live()
-        allowed = live if allowed is None else allowed & live
-        vectors = self._vector_cache.matrix(evaluator.leaves)
-        fused = dense.fuse(matches, dense.nearest(vectors, plan.folded, allowed))
-        first, before = fused.best(1), matches.best(1)
-        if first and (not before or first[0][1] != before[0][1]):
-            judgement = judge(evaluator, self._tk, plan, first[0])
-        return fused, judgement
 
     def _evaluator(self, view: View) -> Evaluator:
         if view.evaluator is None:
@@ -441,17 +407,6 @@ class SearchEngine:
                 ranked = _dedupe(searcher, ranked)
             fields = [searcher.stored_fields(d) for _, d in ranked[:limit]]
             return [{"slug": f["slug"], "title": f["title"], "type": f["type"]} for f in fields]
-
-
-def _batches(items: Iterable[SearchDoc], size: int) -> Iterable[list[SearchDoc]]:
-    batch: list[SearchDoc] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _copy(res: SearchResults) -> SearchResults:

@@ -125,9 +125,7 @@ def config_ids(sess: Session) -> tuple[int | None, int | None]:
     return (rows.get("dictionary"), rows.get("synonyms"))
 
 
-def new_engine(
-    index_dir: Path, sess: Session, *, semantic: bool = True
-) -> tuple[SearchEngine, tuple[int | None, int | None]]:
+def new_engine(index_dir: Path, sess: Session) -> tuple[SearchEngine, tuple[int | None, int | None]]:
     """An engine with the published dictionary and synonyms, and their revision ids."""
     cfg = config_revisions(sess)
     dictionary, synonyms = cfg["dictionary"], cfg["synonyms"]
@@ -135,7 +133,6 @@ def new_engine(
         index_dir,
         words=dictionary.meta.get("words", []) if dictionary else [],
         synonyms=synonyms.meta.get("groups", []) if synonyms else [],
-        semantic=semantic,
     )
     return engine, (dictionary.id if dictionary else None, synonyms.id if synonyms else None)
 

@@ -299,19 +299,8 @@ class Evaluator:
         self._prefixes: dict[tuple[str, str], list[str]] = {}
         self._live_count = self.reader.doc_count()
         self.facets: FacetColumns | None = None
-        self._live: np.ndarray | None = None
 
     # ----- public -----------------------------------------------------------
-
-    def live(self) -> np.ndarray:
-        """Boolean array by docnum: the documents not deleted."""
-        if self._live is None:
-            parts = []
-            for index, (leaf, _offset) in enumerate(self.leaves):
-                dead = self._deleted_mask(index, leaf)
-                parts.append(np.ones(leaf.doc_count_all(), dtype=bool) if dead is None else ~dead)
-            self._live = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-        return self._live
 
     def scores(self, query: wq.Query) -> Scores:
         """``{docnum: score}`` of every live document matching ``query``."""

@@ -79,7 +79,6 @@ def make_schema(words: tuple[str, ...]) -> Schema:
         category_path=ID(stored=True, sortable=True),
         tags_col=COLUMN(VarBytesColumn()),
         tag_list=STORED(),
-        vector=COLUMN(VarBytesColumn()),  # dense.VECTOR_FIELD: the entry's embedding, float16
     )
 
 

@@ -81,10 +81,8 @@ class SearchService:
         today: Callable[[], date] | None = None,
         config_refresh_seconds: float = CONFIG_REFRESH_SECONDS,
         lock_timeout: float = SYNC_LOCK_TIMEOUT,
-        semantic: bool = True,
     ):
         self.index_dir = Path(index_dir)
-        self.semantic = semantic  # rank by meaning beside words (dense.py)
         self.db = db
         self.today = today or _app_today  # injectable clock: scheduled policies switch by it
         self.config_refresh_seconds = config_refresh_seconds
@@ -152,7 +150,7 @@ class SearchService:
     def _open_engine(self, sess: Session) -> SearchEngine:
         """The engine, created with the dictionary and synonyms now published if not open yet."""
         if self._engine is None:
-            self._engine, self._config = new_engine(self.index_dir, sess, semantic=self.semantic)
+            self._engine, self._config = new_engine(self.index_dir, sess)
             self._config_checked = time.monotonic()
         return self._engine
 
@@ -170,7 +168,7 @@ class SearchService:
             return False
         if ids[0] != self._config[0] or self._engine is None:
             old = self._engine
-            self._engine, self._config = new_engine(self.index_dir, sess, semantic=self.semantic)
+            self._engine, self._config = new_engine(self.index_dir, sess)
             if old is not None:
                 old.close()
             return True
@@ -525,7 +523,6 @@ def init_app(app: Flask) -> None:
             app.config.get("SEARCH_CONFIG_REFRESH_SECONDS", CONFIG_REFRESH_SECONDS)
         ),
         lock_timeout=float(app.config.get("SEARCH_LOCK_TIMEOUT", SYNC_LOCK_TIMEOUT)),
-        semantic=bool(app.config.get("SEARCH_SEMANTIC", True)),
     )
     app.extensions["kbsite.search"] = svc
     app.extensions["kbsite.on_items_changed"] = svc.items_changed

